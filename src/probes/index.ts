@@ -1,0 +1,18 @@
+/** The probe registry: config schema, CLI commands and docs are all derived from this list. */
+import type { ProbeDefinition } from './types.ts';
+import disk from './disk.ts';
+import http from './http.ts';
+import nagiosPlugin from './nagios-plugin.ts';
+import ping from './ping.ts';
+import tcp from './tcp.ts';
+
+export const probes = {
+  ping,
+  tcp,
+  http,
+  disk,
+  'nagios-plugin': nagiosPlugin,
+} satisfies Record<string, ProbeDefinition<any>>;
+
+export type ProbeType = keyof typeof probes;
+export type { ProbeDefinition, ProbeContext } from './types.ts';
