@@ -1,0 +1,123 @@
+/**
+ * The configuration schema, assembled from the plugin registries: each probe's own options
+ * become one member of the checks' discriminated union, each store's options one member of the
+ * store union. Nothing here names a probe; adding one to src/probes/index.ts is enough.
+ */
+import { z } from 'zod';
+import { duration } from '../core/schema.ts';
+import { probes } from '../probes/index.ts';
+import { stores } from '../store/index.ts';
+
+/** Keys every check has, whatever its type; unset ones fall back to `defaults`. */
+export const commonCheckKeys = {
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected a name of letters, digits, "_", ".", ":" and "-"')
+    .optional()
+    .meta({ description: 'unique within the target (default: the check type)' }),
+  interval: duration('time between checks while OK').optional(),
+  retry_interval: duration('time between checks while a problem is not yet confirmed').optional(),
+  max_attempts: z.number().int().min(1).max(100).optional().meta({ description: 'failures in a row before a problem is confirmed (hard)' }),
+  timeout: duration('time after which a check is abandoned').optional(),
+} as const;
+export const commonKeyNames = Object.keys(commonCheckKeys);
+
+function checkVariant<T extends string>(type: T, schema: z.ZodObject) {
+  return schema.extend({ type: z.literal(type), ...commonCheckKeys });
+}
+
+const probeEntries = Object.entries(probes) as [string, (typeof probes)[keyof typeof probes]][];
+export const checkSchema = z.discriminatedUnion(
+  'type',
+  probeEntries.map(([type, p]) => checkVariant(type, p.schema)) as unknown as [z.ZodObject, ...z.ZodObject[]],
+);
+
+const storeEntries = Object.entries(stores) as [string, (typeof stores)[keyof typeof stores]][];
+export const storeSchema = z.discriminatedUnion(
+  'type',
+  storeEntries.map(([type, s]) => s.schema.extend({ type: z.literal(type) })) as unknown as [z.ZodObject, ...z.ZodObject[]],
+);
+
+const nameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected a name of letters, digits, "_", ".", ":" and "-"');
+
+export const targetSchema = z.strictObject({
+  name: nameSchema.meta({ description: 'unique name of the server' }),
+  address: z.string().min(1, 'expected an IP address or DNS name').meta({ description: 'IP address or DNS name' }),
+  parents: z.array(nameSchema).default([]).meta({ description: 'targets this one is reached through' }),
+  tags: z.array(z.string()).default([]),
+  checks: z.array(checkSchema).default([]),
+});
+
+export const defaultsSchema = z.strictObject({
+  interval: duration('time between checks while OK').prefault('60s'),
+  retry_interval: duration('time between checks while a problem is not yet confirmed').prefault('15s'),
+  max_attempts: z.number().int().min(1).max(100).default(3),
+  timeout: duration('time after which a check is abandoned').prefault('10s'),
+});
+
+export const configSchema = z
+  .strictObject({
+    defaults: defaultsSchema.prefault({}),
+    scheduler: z
+      .strictObject({
+        concurrency: z.number().int().min(1).max(10_000).default(64).meta({ description: 'checks running at once, in all' }),
+        per_host_concurrency: z.number().int().min(1).max(1000).default(4).meta({ description: 'checks running at once against one address' }),
+        jitter: z.number().min(0).max(0.5).default(0.1).meta({ description: 'random spread of each run, as a fraction of the interval' }),
+      })
+      .prefault({}),
+    store: storeSchema.prefault({ type: 'sqlite' }),
+    web: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        host: z.string().default('127.0.0.1').meta({ description: 'address to listen on (loopback by default)' }),
+        port: z.number().int().min(0).max(65535).default(8484),
+      })
+      .prefault({}),
+    log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
+    targets: z.array(targetSchema).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    // Cross-references a per-field schema cannot see: unique names, known parents, no cycles.
+    const index = new Map<string, number>();
+    cfg.targets.forEach((t, i) => {
+      if (index.has(t.name)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `target name "${t.name}" is already used by targets[${index.get(t.name)}]; names must be unique` });
+      else index.set(t.name, i);
+      const seen = new Map<string, number>();
+      t.checks.forEach((c, j) => {
+        const id = (c.name as string | undefined) ?? (c.type as string);
+        if (seen.has(id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', i, 'checks', j, c.name ? 'name' : 'type'],
+            message: `check "${id}" is already defined on target "${t.name}" (checks[${seen.get(id)}]); give each check of the same type its own "name"`,
+          });
+        else seen.set(id, j);
+      });
+    });
+    cfg.targets.forEach((t, i) =>
+      t.parents.forEach((p, j) => {
+        if (!index.has(p)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'parents', j], message: `unknown parent "${p}"; expected the name of another target` });
+        else if (p === t.name) ctx.addIssue({ code: 'custom', path: ['targets', i, 'parents', j], message: 'a target cannot be its own parent' });
+      }),
+    );
+    const byName = new Map(cfg.targets.map((t) => [t.name, t]));
+    for (const [i, t] of cfg.targets.entries()) {
+      const seen = new Set<string>();
+      const walk = (name: string): boolean => {
+        if (name === t.name && seen.size > 0) return true;
+        if (seen.has(name)) return false;
+        seen.add(name);
+        return (byName.get(name)?.parents ?? []).some(walk);
+      };
+      if (t.parents.some(walk)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'parents'], message: `parents form a loop back to "${t.name}"; a target cannot depend on itself` });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type CheckConfig = z.output<typeof checkSchema> & { type: string; name?: string };
+export type TargetConfig = Config['targets'][number];
+
+/** JSON Schema of the config file, for editors (yaml-language-server) and docs. */
+export function configJsonSchema(): object {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

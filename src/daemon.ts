@@ -1,0 +1,235 @@
+/**
+ * The daemon: the only file that knows all the parts. It loads the config, opens the store,
+ * restores check states, runs the scheduler, turns results into states and logged transitions,
+ * serves the web room, reloads on request without losing state, and stops cleanly.
+ */
+import { readFileSync } from 'node:fs';
+import { systemClock, type Clock } from './core/clock.ts';
+import { stateName } from './core/nagios.ts';
+import type { CheckResult } from './core/result.ts';
+import { createLogger, type Logger } from './core/log.ts';
+import { loadConfigFile, type LoadedConfig } from './config/load.ts';
+import { planChecks, type PlannedCheck } from './config/checks.ts';
+import type { Config } from './config/schema.ts';
+import { Scheduler } from './scheduler/scheduler.ts';
+import { initialState, nextState, type CheckState } from './state/check-state.ts';
+import { stores } from './store/index.ts';
+import type { CheckStateRecord, Store } from './store/types.ts';
+import { Metrics } from './web/metrics.ts';
+import { startWeb, type WebServer } from './web/server.tsx';
+import type { CheckView, StatusView } from './web/types.ts';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+// How often changed check states are written, and how often results are rolled up and pruned.
+const STATE_FLUSH_MS = 5_000;
+const MAINTAIN_MS = 60_000;
+
+export interface DaemonOptions {
+  configFile: string;
+  log?: Logger;
+  clock?: Clock;
+  /** Overrides web.port (tests use 0 for a free port). */
+  webPort?: number;
+}
+
+interface Entry {
+  check: PlannedCheck;
+  state: CheckState;
+  lastDurationMs: number | null;
+}
+
+export class Daemon {
+  private entries = new Map<string, Entry>();
+  private dirty = new Set<string>();
+  private timers: NodeJS.Timeout[] = [];
+  private web: WebServer | undefined;
+  private readonly startedAt: number;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    private loaded: LoadedConfig,
+    readonly log: Logger,
+    private readonly store: Store,
+    private readonly scheduler: Scheduler,
+    private readonly metrics: Metrics,
+    private readonly clock: Clock,
+  ) {
+    this.startedAt = clock.now();
+  }
+
+  /** Loads and validates the config first: a bad config throws ConfigError before anything starts. */
+  static async start(opts: DaemonOptions): Promise<Daemon> {
+    const loaded = loadConfigFile(opts.configFile);
+    const cfg = loaded.config;
+    const log = opts.log ?? createLogger(cfg.log.level);
+    const clock = opts.clock ?? systemClock;
+    const storeDef = stores[cfg.store.type as keyof typeof stores];
+    const store = await storeDef.create(cfg.store as never, { log: log.child({ room: 'store' }) });
+    const metrics = new Metrics();
+    let daemon: Daemon | undefined;
+    const scheduler = new Scheduler({
+      clock,
+      concurrency: cfg.scheduler.concurrency,
+      perHostConcurrency: cfg.scheduler.per_host_concurrency,
+      jitter: cfg.scheduler.jitter,
+      log: log.child({ room: 'scheduler' }),
+      onResult: (check, result) => daemon?.onResult(check.id, result),
+    });
+    daemon = new Daemon(loaded, log, store, scheduler, metrics, clock);
+    try {
+      await store.saveConfigRevision(loaded.text, clock.now());
+      const saved = new Map((await store.checkStates()).map((s) => [s.checkId, s]));
+      daemon.apply(cfg, saved);
+      scheduler.start();
+      if (cfg.web.enabled) {
+        daemon.web = await startWeb({ status: () => daemon!.status(), metrics }, cfg.web.host, opts.webPort ?? cfg.web.port);
+        log.info({ url: daemon.web.url }, `web UI and API on ${daemon.web.url}`);
+      }
+    } catch (e) {
+      await daemon.stop();
+      throw e;
+    }
+    daemon.timers.push(setInterval(() => void daemon!.flushStates(), STATE_FLUSH_MS).unref());
+    daemon.timers.push(setInterval(() => void daemon!.maintain(), MAINTAIN_MS).unref());
+    log.info({ config: opts.configFile, checks: daemon.entries.size, store: store.location }, `mamoru ${pkg.version} watching ${plural(cfg.targets.length, 'target')} with ${plural(daemon.entries.size, 'check')}`);
+    return daemon;
+  }
+
+  /** Installs a config's checks: known ids keep their state, new ones start from saved or initial state. */
+  private apply(cfg: Config, saved?: Map<string, CheckStateRecord>): void {
+    const planned = planChecks(cfg);
+    const next = new Map<string, Entry>();
+    const now = this.clock.now();
+    for (const check of planned) {
+      const old = this.entries.get(check.id);
+      const rec = saved?.get(check.id);
+      const state: CheckState = old?.state ?? (rec ? { state: rec.state, stateType: rec.stateType, attempt: rec.attempt, lastChange: rec.lastChange, lastCheck: rec.lastCheck, text: rec.lastResult } : initialState(now));
+      next.set(check.id, { check, state, lastDurationMs: old?.lastDurationMs ?? null });
+    }
+    for (const [id, e] of this.entries) if (!next.has(id)) this.metrics.forget(e.check);
+    this.entries = next;
+    // A problem in progress keeps its attempt count, so a restart does not reset the retry pace.
+    this.scheduler.setChecks(planned.map((c) => ({ ...c, hostKey: c.target.address, initialFailures: next.get(c.id)!.state.attempt })));
+    this.metrics.configured.set(planned.length);
+  }
+
+  private onResult(checkId: string, result: CheckResult): void {
+    const e = this.entries.get(checkId);
+    if (!e) return; // removed by a reload while it ran
+    const { check } = e;
+    this.store.write({ ...result, checkId, target: check.target.name });
+    this.metrics.observe(check, result);
+    const { state, transition } = nextState(e.state, result, check.maxAttempts, this.clock.now());
+    e.state = state;
+    e.lastDurationMs = result.durationMs;
+    this.dirty.add(checkId);
+    if (transition) {
+      const msg = `${check.id}: ${stateName(transition.from)} -> ${stateName(transition.to)} (${transition.type}${transition.type === 'soft' ? ` ${state.attempt}/${check.maxAttempts}` : ''}): ${result.text}`;
+      const fields = { check: check.id, target: check.target.name, from: stateName(transition.from), to: stateName(transition.to), type: transition.type, attempt: state.attempt };
+      if (transition.type === 'hard') this.log.warn(fields, msg);
+      else this.log.info(fields, msg);
+    }
+  }
+
+  private async flushStates(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    const records: CheckStateRecord[] = [];
+    for (const id of ids) {
+      const e = this.entries.get(id);
+      if (!e) continue;
+      const s = e.state;
+      records.push({ checkId: id, target: e.check.target.name, state: s.state, stateType: s.stateType, attempt: s.attempt, lastResult: s.text, lastChange: s.lastChange, lastCheck: s.lastCheck });
+    }
+    try {
+      await this.store.upsertCheckStates(records);
+    } catch (err) {
+      for (const id of ids) this.dirty.add(id);
+      this.log.error({ err }, 'could not save check states; will retry');
+    }
+  }
+
+  private async maintain(): Promise<void> {
+    try {
+      const report = await this.store.maintain(this.clock.now());
+      this.log.debug({ report }, 'store maintenance');
+    } catch (err) {
+      this.log.error({ err }, 'store maintenance failed; will retry');
+    }
+  }
+
+  /**
+   * Re-reads the config file. A bad file is reported and the running config kept. Unchanged
+   * checks keep their state and schedule; new ones are spread over their interval (no burst).
+   */
+  reload(): { ok: true; checks: number } | { ok: false; error: Error } {
+    let loaded: LoadedConfig;
+    try {
+      loaded = loadConfigFile(this.loaded.file);
+    } catch (error) {
+      this.metrics.reloads.inc({ outcome: 'rejected' });
+      this.log.error({ err: error }, `config reload rejected, keeping the running config: ${(error as Error).message}`);
+      return { ok: false, error: error as Error };
+    }
+    this.loaded = loaded;
+    this.apply(loaded.config);
+    void this.store.saveConfigRevision(loaded.text, this.clock.now()).catch((err) => this.log.error({ err }, 'could not save the config revision'));
+    this.metrics.reloads.inc({ outcome: 'applied' });
+    this.log.info({ checks: this.entries.size }, `config reloaded: ${this.entries.size} checks`);
+    return { ok: true, checks: this.entries.size };
+  }
+
+  status(): StatusView {
+    const summary = { OK: 0, WARNING: 0, CRITICAL: 0, UNKNOWN: 0, pending: 0 };
+    const checks: CheckView[] = [];
+    for (const { check, state, lastDurationMs } of this.entries.values()) {
+      if (!state.lastCheck) summary.pending++;
+      else summary[stateName(state.state)]++;
+      checks.push({
+        id: check.id,
+        target: check.target.name,
+        address: check.target.address,
+        type: check.type,
+        state: state.state,
+        state_name: stateName(state.state),
+        state_type: state.stateType,
+        attempt: state.attempt,
+        max_attempts: check.maxAttempts,
+        text: state.text,
+        last_check: state.lastCheck ? new Date(state.lastCheck).toISOString() : null,
+        last_change: new Date(state.lastChange).toISOString(),
+        duration_ms: lastDurationMs === null ? null : Math.round(lastDurationMs * 1000) / 1000,
+      });
+    }
+    const s = this.scheduler.stats();
+    this.metrics.running.set(s.running);
+    return {
+      version: pkg.version,
+      started_at: new Date(this.startedAt).toISOString(),
+      config_file: this.loaded.file,
+      summary,
+      scheduler: { configured: s.configured, running: s.running, queued: s.queued },
+      checks,
+    };
+  }
+
+  get webUrl(): string | undefined {
+    return this.web?.url;
+  }
+
+  /** Stops the scheduler (running checks are cancelled), saves states and results, closes. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const t of this.timers) clearInterval(t);
+      await this.scheduler.stop();
+      await this.web?.close();
+      await this.flushStates();
+      await this.store.close();
+      this.log.info('mamoru stopped');
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The tables as Kysely sees them (what migrations create). Times are integer milliseconds since
+ * the epoch in `bigint` columns so SQLite and PostgreSQL store them the same way; drivers that
+ * hand back int8 as strings are normalised when rows are read.
+ */
+import type { Generated } from 'kysely';
+
+export interface ResultsTable {
+  /** Ever increasing (never reused): rollups remember the last id they folded in. */
+  id: Generated<number>;
+  check_id: string;
+  target: string;
+  state: number;
+  text: string;
+  /** JSON array of PerfDatum; null when there is none. */
+  perfdata: string | null;
+  /** The first perfdata value, kept apart so rollups can aggregate it in SQL. */
+  perf_value: number | null;
+  long_output: string | null;
+  started_at: number;
+  duration_ms: number;
+}
+
+/** rollups_minute and rollups_hour have this shape; averages are sum / count on read. */
+export interface RollupsTable {
+  check_id: string;
+  target: string;
+  bucket_start: number;
+  count: number;
+  ok: number;
+  warning: number;
+  critical: number;
+  unknown: number;
+  duration_min: number;
+  duration_sum: number;
+  duration_max: number;
+  perf_count: number;
+  perf_min: number | null;
+  perf_sum: number | null;
+  perf_max: number | null;
+}
+
+export interface CheckStatesTable {
+  check_id: string;
+  target: string;
+  state: number;
+  state_type: string;
+  attempt: number;
+  last_result: string;
+  last_change: number;
+  last_check: number;
+}
+
+export interface ConfigRevisionsTable {
+  id: Generated<number>;
+  sha256: string;
+  text: string;
+  bytes: number;
+  loaded_at: number;
+}
+
+/** Small named numbers: `schema_version`, `rolled_up_to_id`. */
+export interface StoreMetaTable {
+  key: string;
+  value: number;
+}
+
+export interface Database {
+  results: ResultsTable;
+  rollups_minute: RollupsTable;
+  rollups_hour: RollupsTable;
+  check_states: CheckStatesTable;
+  config_revisions: ConfigRevisionsTable;
+  store_meta: StoreMetaTable;
+}
+
+export type RollupTable = 'rollups_minute' | 'rollups_hour';

@@ -1,0 +1,206 @@
+/**
+ * The Store over any Kysely database. All queries live here and in rollup.ts, in SQL that SQLite
+ * and PostgreSQL both accept, so an implementation file (sqlite.ts, later postgres.ts) only opens
+ * the connection and hands it over.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { BufferedWriter } from './buffered-writer.ts';
+import type { Database } from './database.ts';
+import { StoreClosedError, StoreOpenError } from './errors.ts';
+import { migrate } from './migrate.ts';
+import { migrations as builtinMigrations, type SqlDialect, type StoreMigration } from './migrations/index.ts';
+import { applyRetention, rollUp, type Retention } from './rollup.ts';
+import { assertStorable, resultFromRow, resultToRow, rollupFromRow, stateFromRow, stateToRow } from './rows.ts';
+import type { CheckStateRecord, ConfigRevision, ConfigRevisionInfo, MaintainReport, Rollup, RollupResolution, Store, StoredResult } from './types.ts';
+
+// Rows per INSERT: 100 rows of 9 columns stays under every engine's bound-parameter limit.
+const ROWS_PER_INSERT = 100;
+
+export interface KyselyStoreOptions {
+  type: string;
+  dialect: SqlDialect;
+  location: string;
+  retention: Retention;
+  flushMs: number;
+  flushRows: number;
+  log: Logger;
+  clock?: Clock | undefined;
+  migrations?: Record<string, StoreMigration> | undefined;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function revisionInfo(row: { id: unknown; sha256: string; loaded_at: unknown; bytes: unknown }): ConfigRevisionInfo {
+  return { id: Number(row.id), sha256: row.sha256, loadedAt: Number(row.loaded_at), bytes: Number(row.bytes) };
+}
+
+/** Runs migrations and returns the store; destroys the connection if that fails. */
+export async function openKyselyStore(db: Kysely<Database>, opts: KyselyStoreOptions): Promise<Store> {
+  try {
+    const version = await migrate(db, { dialect: opts.dialect, location: opts.location, set: opts.migrations ?? builtinMigrations, log: opts.log });
+    return new KyselyStore(db, version, opts);
+  } catch (e) {
+    await db.destroy().catch(() => {});
+    if (e instanceof StoreOpenError) throw e;
+    throw new StoreOpenError(opts.location, `preparing the schema failed: ${(e as Error)?.message ?? String(e)}`, 'Check that the database is writable and not damaged, or point the store elsewhere.', { cause: e });
+  }
+}
+
+class KyselyStore implements Store {
+  readonly type: string;
+  readonly location: string;
+  private readonly writer: BufferedWriter<StoredResult>;
+  private closing: Promise<void> | undefined;
+  private destroyed = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly schemaVersion: number,
+    private readonly opts: KyselyStoreOptions,
+  ) {
+    this.type = opts.type;
+    this.location = opts.location;
+    this.writer = new BufferedWriter((batch) => this.appendResults(batch), {
+      flushMs: opts.flushMs,
+      maxRows: opts.flushRows,
+      maxQueued: Math.max(100_000, opts.flushRows * 10),
+      clock: opts.clock ?? systemClock,
+      log: opts.log,
+    });
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw new StoreClosedError(this.location);
+  }
+
+  /** The connection, while it is open (close() still writes through it before destroying it). */
+  private conn(): Kysely<Database> {
+    if (this.destroyed) throw new StoreClosedError(this.location);
+    return this.db;
+  }
+
+  async appendResults(batch: readonly StoredResult[]): Promise<void> {
+    // The buffered writer's last flush runs while closing, so only the connection decides here.
+    const db = this.conn();
+    if (batch.length === 0) return;
+    const rows = batch.map(resultToRow);
+    await db.transaction().execute(async (trx) => {
+      for (const part of chunks(rows, ROWS_PER_INSERT)) await trx.insertInto('results').values(part).execute();
+    });
+  }
+
+  write(result: StoredResult): void {
+    this.checkOpen();
+    assertStorable(result);
+    this.writer.add(result);
+  }
+
+  get pending(): number {
+    return this.writer.pending;
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  async latestResults(checkId: string, limit = 100): Promise<StoredResult[]> {
+    await this.writer.settled();
+    const rows = await this.conn().selectFrom('results').selectAll().where('check_id', '=', checkId).orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(resultFromRow);
+  }
+
+  async rollups(checkId: string, resolution: RollupResolution, range: { from: number; to: number }): Promise<Rollup[]> {
+    const table = resolution === 'minute' ? 'rollups_minute' : 'rollups_hour';
+    await this.writer.settled();
+    const rows = await this.conn()
+      .selectFrom(table)
+      .selectAll()
+      .where('check_id', '=', checkId)
+      .where('bucket_start', '>=', range.from)
+      .where('bucket_start', '<', range.to)
+      .orderBy('bucket_start')
+      .orderBy('target')
+      .execute();
+    return rows.map(rollupFromRow);
+  }
+
+  async maintain(now: number): Promise<MaintainReport> {
+    await this.writer.settled();
+    const { rolledUp, watermark } = await rollUp(this.conn());
+    const deleted = await applyRetention(this.conn(), now, this.opts.retention, watermark);
+    const report = { rolledUp, ...deleted };
+    this.opts.log.debug({ ...report, store: this.location }, 'store maintained');
+    return report;
+  }
+
+  async upsertCheckStates(states: readonly CheckStateRecord[]): Promise<void> {
+    if (states.length === 0) return;
+    const rows = states.map(stateToRow);
+    await this.conn().transaction().execute(async (trx) => {
+      for (const part of chunks(rows, ROWS_PER_INSERT)) {
+        await trx
+          .insertInto('check_states')
+          .values(part)
+          .onConflict((oc) =>
+            oc.column('check_id').doUpdateSet((eb) => ({
+              target: eb.ref('excluded.target'),
+              state: eb.ref('excluded.state'),
+              state_type: eb.ref('excluded.state_type'),
+              attempt: eb.ref('excluded.attempt'),
+              last_result: eb.ref('excluded.last_result'),
+              last_change: eb.ref('excluded.last_change'),
+              last_check: eb.ref('excluded.last_check'),
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  async checkStates(): Promise<CheckStateRecord[]> {
+    const rows = await this.conn().selectFrom('check_states').selectAll().orderBy('check_id').execute();
+    return rows.map(stateFromRow);
+  }
+
+  async saveConfigRevision(text: string, loadedAt: number): Promise<{ revision: ConfigRevisionInfo; created: boolean }> {
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    const bytes = Buffer.byteLength(text);
+    return this.conn().transaction().execute(async (trx) => {
+      const last = await trx.selectFrom('config_revisions').select(['id', 'sha256', 'loaded_at', 'bytes']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+      if (last && last.sha256 === sha256) return { revision: revisionInfo(last), created: false };
+      const row = await trx.insertInto('config_revisions').values({ sha256, text, bytes, loaded_at: Math.round(loadedAt) }).returning('id').executeTakeFirstOrThrow();
+      return { revision: { id: Number(row.id), sha256, loadedAt: Math.round(loadedAt), bytes }, created: true };
+    });
+  }
+
+  async configRevisions(limit = 50): Promise<ConfigRevisionInfo[]> {
+    const rows = await this.conn().selectFrom('config_revisions').select(['id', 'sha256', 'loaded_at', 'bytes']).orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(revisionInfo);
+  }
+
+  async configRevision(id: number): Promise<ConfigRevision | undefined> {
+    const row = await this.conn().selectFrom('config_revisions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? { ...revisionInfo(row), text: row.text } : undefined;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.writer.flush();
+      } finally {
+        this.writer.stop();
+        this.destroyed = true;
+        await this.db.destroy();
+        this.opts.log.info({ store: this.location }, 'store closed');
+      }
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The Store: where results, their per-minute and per-hour rollups, check states and config
+ * revisions live. One interface, several implementations (sqlite now, postgres later), all held
+ * to the same contract suite (test/store/contract.ts). Callers only ever see this file.
+ */
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.ts';
+import type { NagiosState } from '../core/nagios.ts';
+import type { CheckResult } from '../core/result.ts';
+import type { StoreMigration } from './migrations/index.ts';
+
+/** A result as stored: the probe's CheckResult plus which check on which target produced it. */
+export interface StoredResult extends CheckResult {
+  /** The check's id, unique across all targets (the key of rollups and states). */
+  checkId: string;
+  /** The target's name. */
+  target: string;
+}
+
+export type RollupResolution = 'minute' | 'hour';
+
+/** min/avg/max of a measurement over a bucket. */
+export interface Spread {
+  min: number;
+  avg: number;
+  max: number;
+}
+
+/** What happened to one check during one minute or hour. */
+export interface Rollup {
+  checkId: string;
+  target: string;
+  /** Start of the bucket, ms since the epoch (a whole minute or hour, UTC). */
+  bucketStart: number;
+  /** Number of results in the bucket. */
+  count: number;
+  ok: number;
+  warning: number;
+  critical: number;
+  unknown: number;
+  durationMs: Spread;
+  /** The first perfdata value of each result; null when no result in the bucket had one. */
+  perf: (Spread & { count: number }) | null;
+}
+
+/** The state engine's view of one check, kept so a restart does not lose it. */
+export interface CheckStateRecord {
+  checkId: string;
+  target: string;
+  state: NagiosState;
+  stateType: 'soft' | 'hard';
+  /** Current attempt towards max attempts (1 when the state is hard and OK). */
+  attempt: number;
+  /** The text of the last result. */
+  lastResult: string;
+  /** When the state last changed, ms since the epoch. */
+  lastChange: number;
+  /** When the check last ran, ms since the epoch. */
+  lastCheck: number;
+}
+
+/** One stored configuration, without its text (for lists). */
+export interface ConfigRevisionInfo {
+  /** Increasing number; the highest is the current configuration. */
+  id: number;
+  /** Hex sha256 of the text. */
+  sha256: string;
+  /** When this text was loaded, ms since the epoch. */
+  loadedAt: number;
+  /** Size of the text in bytes (UTF-8). */
+  bytes: number;
+}
+
+export interface ConfigRevision extends ConfigRevisionInfo {
+  text: string;
+}
+
+/** What one maintain() pass did, for logs and metrics. */
+export interface MaintainReport {
+  /** Raw results newly folded into the rollups. */
+  rolledUp: number;
+  deletedRaw: number;
+  deletedMinute: number;
+  deletedHour: number;
+}
+
+export interface Store {
+  /** The implementation's type, e.g. `sqlite`. */
+  readonly type: string;
+  /** Where the data is, for messages: a file path or a server address (never a password). */
+  readonly location: string;
+  /** Version of the database schema after migrations (the number of the latest migration). */
+  readonly schemaVersion: number;
+
+  /** Writes a batch of results in one transaction: all of them or none. */
+  appendResults(batch: readonly StoredResult[]): Promise<void>;
+  /**
+   * Queues one result; queued results are written in batches every `flush_interval` or every
+   * `flush_rows` results, whichever comes first, and on flush() and close(). A failed write is
+   * logged and retried with the next batch. Throws a TypeError for a malformed result (so it
+   * cannot spoil a batch) and a StoreClosedError after close().
+   */
+  write(result: StoredResult): void;
+  /**
+   * Number of results queued by write() and not yet handed to the database. Results no longer
+   * pending are seen by the queries below (they wait for batches being written).
+   */
+  readonly pending: number;
+  /** Writes everything queued by write() now; rejects when the database write fails. */
+  flush(): Promise<void>;
+  /** The newest results of a check, newest first. @defaultValue limit 100 */
+  latestResults(checkId: string, limit?: number): Promise<StoredResult[]>;
+  /**
+   * Rollups of a check whose bucket starts in [from, to), oldest first. The current bucket is
+   * included as far as maintain() has got.
+   */
+  rollups(checkId: string, resolution: RollupResolution, range: { from: number; to: number }): Promise<Rollup[]>;
+  /**
+   * Folds raw results written since the last pass into the minute and hour rollups (each result
+   * counts exactly once, whenever it arrives), then deletes raw results, minute rollups and hour
+   * rollups older than their retention relative to `now`. Safe to run as often as wanted.
+   */
+  maintain(now: number): Promise<MaintainReport>;
+
+  /** Inserts or replaces the states of these checks (by check id), in one transaction. */
+  upsertCheckStates(states: readonly CheckStateRecord[]): Promise<void>;
+  /** Every stored check state, ordered by check id. */
+  checkStates(): Promise<CheckStateRecord[]>;
+
+  /**
+   * Records a configuration text, unless it is identical to the latest revision. Returns the
+   * current revision and whether a new one was stored.
+   */
+  saveConfigRevision(text: string, loadedAt: number): Promise<{ revision: ConfigRevisionInfo; created: boolean }>;
+  /** Stored revisions, newest first. @defaultValue limit 50 */
+  configRevisions(limit?: number): Promise<ConfigRevisionInfo[]>;
+  configRevision(id: number): Promise<ConfigRevision | undefined>;
+
+  /** Writes what write() queued, then closes the database. Later calls do nothing. */
+  close(): Promise<void>;
+}
+
+export interface StoreContext {
+  log: Logger;
+  /** Drives the write() batching timer; the system clock unless a test brings a fake one. */
+  clock?: Clock;
+  /** Replaces the built-in migrations (tests of upgrades and of databases from the future). */
+  migrations?: Record<string, StoreMigration>;
+}
+
+/** The shape of every store implementation (style.md 3): `{ type, summary, schema, create }`. */
+export interface StoreDefinition<S extends z.ZodObject = z.ZodObject> {
+  /** Equals the file name and the config discriminator (`store: { type: sqlite }`). */
+  type: string;
+  /** One line for the CLI help and the docs. */
+  summary: string;
+  /** The implementation's own options (snake_case keys, defaults in the schema). */
+  schema: S;
+  /** Opens the store: creates what is missing, runs migrations. Rejects with a StoreOpenError. */
+  create(options: z.output<S>, ctx: StoreContext): Promise<Store>;
+}
+
+/** Identity helper that keeps the option types of each store. */
+export function defineStore<S extends z.ZodObject>(def: StoreDefinition<S>): StoreDefinition<S> {
+  return def;
+}

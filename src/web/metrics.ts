@@ -1,0 +1,35 @@
+/**
+ * Prometheus metrics (prom-client): each check's state and last duration, result counts by
+ * type and state, and the process's own figures. Labels stay bounded: per-check series only
+ * carry the check id, target and type.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CheckResult } from '../core/result.ts';
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly state = new Gauge({ name: 'mamoru_check_state', help: 'Nagios state of the check (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)', labelNames: ['check', 'target', 'type'], registers: [this.registry] });
+  private readonly duration = new Gauge({ name: 'mamoru_check_duration_seconds', help: 'Duration of the last run of the check', labelNames: ['check', 'target', 'type'], registers: [this.registry] });
+  private readonly results = new Counter({ name: 'mamoru_check_results_total', help: 'Check results by probe type and state', labelNames: ['type', 'state'], registers: [this.registry] });
+  readonly running = new Gauge({ name: 'mamoru_scheduler_running_checks', help: 'Checks running now', registers: [this.registry] });
+  readonly configured = new Gauge({ name: 'mamoru_scheduler_configured_checks', help: 'Checks in the configuration', registers: [this.registry] });
+  readonly reloads = new Counter({ name: 'mamoru_config_reloads_total', help: 'Configuration reloads by outcome', labelNames: ['outcome'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'mamoru_' });
+  }
+
+  observe(check: { id: string; type: string; target: { name: string } }, r: CheckResult): void {
+    const labels = { check: check.id, target: check.target.name, type: check.type };
+    this.state.set(labels, r.state);
+    this.duration.set(labels, r.durationMs / 1000);
+    this.results.inc({ type: check.type, state: ['ok', 'warning', 'critical', 'unknown'][r.state]! });
+  }
+
+  /** Drops the series of checks no longer configured (after a reload). */
+  forget(check: { id: string; type: string; target: { name: string } }): void {
+    const labels = { check: check.id, target: check.target.name, type: check.type };
+    this.state.remove(labels);
+    this.duration.remove(labels);
+  }
+}
