@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { systemClock, type Clock } from './core/clock.ts';
 import { stateName } from './core/nagios.ts';
+import { secretsFrom, type SecretLookup } from './core/secrets.ts';
 import type { CheckResult } from './core/result.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { loadConfigFile, type LoadedConfig } from './config/load.ts';
@@ -48,6 +49,9 @@ export class Daemon {
   private readonly startedAt: number;
   private stopping: Promise<void> | undefined;
 
+  /** Secrets of the running config; replaced on reload. */
+  private secretLookup: SecretLookup;
+
   private constructor(
     private loaded: LoadedConfig,
     readonly log: Logger,
@@ -57,6 +61,11 @@ export class Daemon {
     private readonly clock: Clock,
   ) {
     this.startedAt = clock.now();
+    this.secretLookup = secretsFrom(loaded.config.secrets);
+  }
+
+  secret(name: string): string {
+    return this.secretLookup(name);
   }
 
   /** Loads and validates the config first: a bad config throws ConfigError before anything starts. */
@@ -75,6 +84,7 @@ export class Daemon {
       perHostConcurrency: cfg.scheduler.per_host_concurrency,
       jitter: cfg.scheduler.jitter,
       log: log.child({ room: 'scheduler' }),
+      secret: (name) => daemon!.secret(name),
       onResult: (check, result) => daemon?.onResult(check.id, result),
     });
     daemon = new Daemon(loaded, log, store, scheduler, metrics, clock);
@@ -175,6 +185,7 @@ export class Daemon {
       return { ok: false, error: error as Error };
     }
     this.loaded = loaded;
+    this.secretLookup = secretsFrom(loaded.config.secrets);
     this.apply(loaded.config);
     void this.store.saveConfigRevision(loaded.text, this.clock.now()).catch((err) => this.log.error({ err }, 'could not save the config revision'));
     this.metrics.reloads.inc({ outcome: 'applied' });

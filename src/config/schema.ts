@@ -55,8 +55,20 @@ export const defaultsSchema = z.strictObject({
   timeout: duration('time after which a check is abandoned').prefault('10s'),
 });
 
+const secretName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a secret name of letters, digits, "_", "." and "-"');
+export const secretsSchema = z
+  .record(
+    secretName,
+    z.union([z.strictObject({ env: z.string().min(1).meta({ description: 'environment variable holding the value' }) }), z.strictObject({ file: z.string().min(1).meta({ description: 'file holding the value (a trailing newline is ignored)' }) })], {
+      error: 'expected { env: VARIABLE } or { file: /path/to/file }',
+    }),
+  )
+  .default({})
+  .meta({ description: 'named secrets, read when needed from a file or the environment; options ending in _secret name one' });
+
 export const configSchema = z
   .strictObject({
+    secrets: secretsSchema,
     defaults: defaultsSchema.prefault({}),
     scheduler: z
       .strictObject({
@@ -84,6 +96,9 @@ export const configSchema = z
       else index.set(t.name, i);
       const seen = new Map<string, number>();
       t.checks.forEach((c, j) => {
+        for (const [key, value] of Object.entries(c))
+          if (key.endsWith('_secret') && typeof value === 'string' && !(value in cfg.secrets))
+            ctx.addIssue({ code: 'custom', path: ['targets', i, 'checks', j, key], message: `unknown secret "${value}"; define it under "secrets:" with { env: VARIABLE } or { file: PATH }` });
         const id = (c.name as string | undefined) ?? (c.type as string);
         if (seen.has(id))
           ctx.addIssue({

@@ -1,10 +1,21 @@
-/** Logging through pino: JSON lines by default, one logger per process, children per room. */
+/**
+ * Logging through pino, one logger per process, children per room. JSON lines for machines
+ * (files, journald, pipes); readable lines when a person watches a terminal. MAMORU_LOG_FORMAT
+ * (`json` or `pretty`) overrides the guess.
+ */
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
+const redact = { paths: ['*.password', '*.secret', '*.token', '*.community'], censor: '[secret]' };
+
 export function createLogger(level: string = process.env.MAMORU_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { app: 'mamoru' }, redact: { paths: ['*.password', '*.secret', '*.token', '*.community'], censor: '[secret]' } });
+  const format = process.env.MAMORU_LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  const options = { level, base: { app: 'mamoru' }, redact };
+  // Synchronous writes: a line logged just before exit ("mamoru stopped") is never lost.
+  if (format !== 'pretty') return pino(options, pino.destination({ dest: 1, sync: true }));
+  return pino(options, pretty({ sync: true, colorize: true, singleLine: true, ignore: 'app,pid,hostname', translateTime: 'SYS:HH:MM:ss' }));
 }
 
 /** A logger that writes nothing: for tests and for `mamoru check`, whose output is the plugin line. */

@@ -4,7 +4,8 @@
  *
  * The texts follow check_http 2.3.3 so operators read the same words: `HTTP OK: HTTP/1.1 200 OK -
  * 310 bytes in 0.001 second response time`, where the size counts status line, headers and body
- * as the plugin does. One fresh connection per request (src/probes/http-fetch.ts).
+ * as the plugin does. One fresh connection per request through node:http (src/probes/http-fetch.ts);
+ * what a check's runs share is worked out once per check (planCheck).
  */
 import net from 'node:net';
 import { z } from 'zod';
@@ -13,7 +14,7 @@ import type { PerfDatum } from '../core/perfdata.ts';
 import type { Range } from '../core/range.ts';
 import { outcome, type ProbeOutcome } from '../core/result.ts';
 import { port, regex, seconds } from '../core/schema.ts';
-import { fetchOnce, type HopFailure, type HopResponse, type PeerCert } from './http-fetch.ts';
+import { fetchOnce, planHop, type HopFailure, type HopPlan, type HopResponse, type PeerCert } from './http-fetch.ts';
 import { describeConnectError, excerpt, timeoutSeconds } from './tcp-errors.ts';
 import { defineProbe, type ProbeContext } from './types.ts';
 
@@ -46,16 +47,10 @@ function compiled(pattern: string): RegExp {
   return re;
 }
 
-/** Where one request goes: which address to connect to and what the server is told. */
+/** One request of a check: the planned exchange and the URL as a browser would show it. */
 interface Hop {
-  connectHost: string;
-  port: number;
-  tls: boolean;
-  servername: string | undefined;
-  hostHeader: string | undefined;
-  path: string;
-  method: Options['method'];
-  /** The URL as a browser would show it: for relative redirects and loop detection. */
+  plan: HopPlan;
+  /** For relative redirects and loop detection. */
   url: string;
 }
 
@@ -67,12 +62,44 @@ function hostOnly(hostHeader: string): string {
 
 const sni = (name: string): string | undefined => (net.isIP(name) ? undefined : name);
 
-function firstHop(address: string, o: Options): Hop {
+const upTo = (limit: number | undefined): Range | undefined => (limit === undefined ? undefined : { start: 0, end: limit, inside: false });
+
+/** What a check needs on every run, worked out once: its first request, regex and thresholds. */
+interface CheckPlan {
+  address: string;
+  first: Hop;
+  regex: RegExp | undefined;
+  warn: Range | undefined;
+  crit: Range | undefined;
+}
+
+// Keyed by the parsed options object, which lives as long as its check: a check's runs share one
+// plan (no URL parsing, header building or regex lookup per run), and a reload drops it.
+const checkPlans = new WeakMap<Options, CheckPlan>();
+
+function planCheck(address: string, o: Options): CheckPlan {
+  let p = checkPlans.get(o);
+  if (p && p.address === address) return p;
   const tls = o.tls;
   const port = o.port ?? (tls ? 443 : 80);
   const name = o.host_header !== undefined ? hostOnly(o.host_header) : address;
   const shown = net.isIPv6(name) ? `[${name}]` : name;
-  return { connectHost: address, port, tls, servername: sni(name), hostHeader: o.host_header, path: o.path, method: o.method, url: new URL(o.path, `${tls ? 'https' : 'http'}://${shown}:${port}`).href };
+  const plan = planHop({
+    connectHost: address,
+    port,
+    tls,
+    servername: sni(name),
+    hostHeader: o.host_header,
+    path: o.path,
+    method: o.method,
+    verify: o.tls_verify,
+    wantCert: tls && (o.cert_warning_days !== undefined || o.cert_critical_days !== undefined),
+    keepBody: o.body_regex !== undefined && o.method !== 'HEAD',
+  });
+  const url = new URL(o.path, `${tls ? 'https' : 'http'}://${shown}:${port}`).href;
+  p = { address, first: { plan, url }, regex: o.body_regex === undefined ? undefined : compiled(o.body_regex), warn: upTo(o.warning), crit: upTo(o.critical) };
+  checkPlans.set(o, p);
+  return p;
 }
 
 /**
@@ -83,24 +110,29 @@ function nextHop(from: Hop, to: URL, address: string, o: Options, status: number
   const tls = to.protocol === 'https:';
   const hostname = to.hostname.startsWith('[') ? to.hostname.slice(1, -1) : to.hostname;
   const own = hostname.toLowerCase() === address.toLowerCase() || (o.host_header !== undefined && hostname.toLowerCase() === hostOnly(o.host_header).toLowerCase());
-  return {
+  const prev = from.plan.request;
+  // 307 and 308 keep the method; the others turn into GET (HEAD stays HEAD), as browsers do.
+  const method = status === 307 || status === 308 || prev.method === 'HEAD' ? prev.method : 'GET';
+  const plan = planHop({
     connectHost: own ? address : hostname,
     port: to.port ? Number(to.port) : tls ? 443 : 80,
     tls,
     servername: sni(hostname),
     hostHeader: to.host,
     path: to.pathname + to.search,
-    // 307 and 308 keep the method; the others turn into GET (HEAD stays HEAD), as browsers do.
-    method: status === 307 || status === 308 || from.method === 'HEAD' ? from.method : 'GET',
-    url: to.href,
-  };
+    method,
+    verify: prev.verify,
+    wantCert: false,
+    keepBody: o.body_regex !== undefined && method !== 'HEAD',
+  });
+  return { plan, url: to.href };
 }
 
-const upTo = (limit: number | undefined): Range | undefined => (limit === undefined ? undefined : { start: 0, end: limit, inside: false });
-
-function perfdata(seconds: number, size: number | undefined, o: Options, timeoutMs: number): PerfDatum[] {
-  const time: PerfDatum = { label: 'time', value: Number(seconds.toFixed(6)), unit: 's', warn: upTo(o.warning), crit: upTo(o.critical), min: 0, max: timeoutMs / 1000 };
-  return size === undefined ? [time] : [time, { label: 'size', value: size, unit: 'B', min: 0 }];
+function perfdata(seconds: number, size: number, p: CheckPlan, timeoutMs: number): PerfDatum[] {
+  return [
+    { label: 'time', value: Number(seconds.toFixed(6)), unit: 's', warn: p.warn, crit: p.crit, min: 0, max: timeoutMs / 1000 },
+    { label: 'size', value: size, unit: 'B', min: 0 },
+  ];
 }
 
 function formatDate(d: Date): string {
@@ -129,57 +161,66 @@ function statusState(status: number, o: Options): NagiosState {
   return NagiosState.OK;
 }
 
-function judge(res: HopResponse, hop: Hop, cert: PeerCert | undefined, o: Options, seconds: number, timeoutMs: number): ProbeOutcome {
-  const statusLine = `HTTP/1.1 ${res.status} ${res.statusText}`.trimEnd();
+function judge(res: HopResponse, hop: Hop, cert: PeerCert | undefined, p: CheckPlan, o: Options, seconds: number, timeoutMs: number): ProbeOutcome {
+  const statusLine = `HTTP/${res.httpVersion} ${res.status} ${res.statusText}`.trimEnd();
   const size = res.headerBytes + (res.truncated && res.contentLength !== undefined ? res.contentLength : res.bodyBytes);
-  const perf = perfdata(seconds, size, o, timeoutMs);
+  const perf = perfdata(seconds, size, p, timeoutMs);
   if (o.expect_status && !o.expect_status.includes(res.status)) {
-    return outcome(NagiosState.CRITICAL, `HTTP CRITICAL - Invalid HTTP response received from host on port ${hop.port}: ${statusLine} (expected ${o.expect_status.join(',')})`, perf);
+    return outcome(NagiosState.CRITICAL, `HTTP CRITICAL - Invalid HTTP response received from host on port ${hop.plan.request.port}: ${statusLine} (expected ${o.expect_status.join(',')})`, perf);
   }
-  const states: NagiosState[] = [o.expect_status ? NagiosState.OK : statusState(res.status, o)];
-  const reasons: string[] = [];
-  if (o.body_regex !== undefined && !compiled(o.body_regex).test(res.body ?? '')) {
-    states.push(NagiosState.CRITICAL);
-    reasons.push('pattern not found');
+  let state = o.expect_status ? NagiosState.OK : statusState(res.status, o);
+  let why = '';
+  if (p.regex && !p.regex.test(res.body ?? '')) {
+    state = worstState(state, NagiosState.CRITICAL);
+    why = 'pattern not found - ';
   }
-  if (o.critical !== undefined && seconds > o.critical) states.push(NagiosState.CRITICAL);
-  else if (o.warning !== undefined && seconds > o.warning) states.push(NagiosState.WARNING);
+  if (o.critical !== undefined && seconds > o.critical) state = worstState(state, NagiosState.CRITICAL);
+  else if (o.warning !== undefined && seconds > o.warning) state = worstState(state, NagiosState.WARNING);
   const certResult = certVerdict(cert, o);
   if (certResult) {
-    states.push(certResult.state);
-    reasons.push(certResult.text);
+    state = worstState(state, certResult.state);
+    why += `${certResult.text} - `;
   }
-  const state = worstState(...states);
-  const why = reasons.length > 0 ? `${reasons.join(' - ')} - ` : '';
   return outcome(state, `HTTP ${stateName(state)}: ${statusLine} - ${why}${size} bytes in ${seconds.toFixed(3)} second response time`, perf);
 }
 
 function failed(res: HopFailure, hop: Hop, timeoutMs: number): ProbeOutcome {
   const crit = (text: string) => outcome(NagiosState.CRITICAL, `HTTP CRITICAL - ${text}`);
   if (res.aborted) return crit(`Socket timeout after ${timeoutSeconds(timeoutMs)} seconds`);
-  const err = res.error as (Error & { code?: string; data?: string }) | undefined;
-  // undici's parser error keeps only the bytes after where it stopped, so say why, not what.
-  if (err?.name === 'HTTPParserError' || err?.code?.startsWith('HPE_')) return crit(`Invalid HTTP response received from host on port ${hop.port}: ${excerpt(err.message)}`);
-  if (!res.connected) return crit(describeConnectError(err, hop.connectHost, hop.port));
-  if (!res.gotHeaders) {
-    if (err?.code === 'UND_ERR_SOCKET') return crit('No data received from host');
-    return crit(`${describeConnectError(err, hop.connectHost, hop.port)} (before any response)`);
+  const { connectHost: host, port } = hop.plan.request;
+  const err = res.error as (Error & { code?: string }) | undefined;
+  const code = err?.code ?? '';
+  // llhttp at the end of the stream in the middle of a body: the connection was cut, not garbled.
+  const cut = res.cutShort || (res.gotHeaders && code === 'HPE_INVALID_EOF_STATE');
+  if (cut) return crit(`connection to ${host} port ${port} closed before the whole response was received: the server closed it`);
+  // llhttp's message says why ("Parse Error: Expected HTTP/"), not what the server sent.
+  // node:http refused to send it (a space in the path, a control character in a header).
+  if (code === 'ERR_UNESCAPED_CHARACTERS' || code === 'ERR_INVALID_CHAR' || code === 'ERR_INVALID_HTTP_TOKEN') {
+    return outcome(NagiosState.UNKNOWN, `HTTP UNKNOWN - cannot send this request: ${err!.message}`);
   }
-  return crit(`connection to ${hop.connectHost} port ${hop.port} closed before the whole response was received: ${err?.message ?? String(err)}`);
+  if (code.startsWith('HPE_')) return crit(`Invalid HTTP response received from host on port ${port}: ${excerpt(err!.message)}`);
+  if (!res.connected) return crit(err ? describeConnectError(err, host, port) : `connect to address ${host} and port ${port}: the connection was closed`);
+  if (!res.gotHeaders) {
+    if (res.received) return crit(`Invalid HTTP response received from host on port ${port}: the connection closed in the middle of the status line or headers`);
+    // node:http's "socket hang up": the server closed (or reset) the connection without a word.
+    if (!err || code === 'ECONNRESET' || code === 'EPIPE') return crit('No data received from host');
+    return crit(`${describeConnectError(err, host, port)} (before any response)`);
+  }
+  return crit(`connection to ${host} port ${port} closed before the whole response was received: ${err?.message ?? 'the server closed it'}`);
 }
 
 async function probeHttp(address: string, o: Options, ctx: ProbeContext): Promise<ProbeOutcome> {
   const t0 = performance.now();
-  let hop = firstHop(address, o);
-  const wantCert = o.tls && (o.cert_warning_days !== undefined || o.cert_critical_days !== undefined);
+  const p = planCheck(address, o);
+  let hop = p.first;
   let cert: PeerCert | undefined;
   let visited: Set<string> | undefined;
   for (let hops = 0; ; hops++) {
-    const res = await fetchOnce({ ...hop, verify: o.tls_verify, wantCert: wantCert && hops === 0, keepBody: o.body_regex !== undefined && o.method !== 'HEAD', signal: ctx.signal });
+    const res = await fetchOnce(hop.plan, ctx.signal);
     if (!res.ok) return failed(res, hop, ctx.timeoutMs);
     if (hops === 0) cert = res.cert;
     const follow = o.redirects === 'follow' && res.status >= 300 && res.status < 400 && !o.expect_status?.includes(res.status);
-    if (!follow) return judge(res, hop, cert, o, (performance.now() - t0) / 1000, ctx.timeoutMs);
+    if (!follow) return judge(res, hop, cert, p, o, (performance.now() - t0) / 1000, ctx.timeoutMs);
     if (!res.location) return outcome(NagiosState.UNKNOWN, `HTTP UNKNOWN - Could not find redirect location - ${hop.url}`);
     let to: URL;
     try {

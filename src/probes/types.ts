@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Target } from '../core/target.ts';
 import type { ProbeOutcome } from '../core/result.ts';
+import type { SecretLookup } from '../core/secrets.ts';
 
 export interface ProbeContext {
   /** Aborted when the check's timeout passes or mamoru stops; a probe must stop promptly. */
@@ -14,6 +15,11 @@ export interface ProbeContext {
   /** The check's timeout in ms (for texts like "Socket timeout after 10 seconds"). */
   timeoutMs: number;
   log: Logger;
+  /**
+   * Reads a secret named by an option ending in `_secret` (e.g. `password_secret: pop3`).
+   * Throws SecretError when it cannot; the runner turns that into UNKNOWN with the reason.
+   */
+  secret: SecretLookup;
 }
 
 export interface ProbeDefinition<S extends z.ZodObject = z.ZodObject> {

@@ -13,9 +13,9 @@ import { oneLine, type CheckResult } from '../core/result.ts';
 import { DueHeap } from './heap.ts';
 import { runCheck } from './run-check.ts';
 import { phaseSlot } from './spread.ts';
-import type { CheckInfo, Execute, ScheduledCheck, SchedulerOptions, SchedulerStats } from './types.ts';
+import type { CheckInfo, Execute, RunHandle, ScheduledCheck, SchedulerOptions, SchedulerStats } from './types.ts';
 
-export type { CheckInfo, Execute, ScheduledCheck, SchedulerOptions, SchedulerStats } from './types.ts';
+export type { CheckInfo, Execute, RunHandle, ScheduledCheck, SchedulerOptions, SchedulerStats } from './types.ts';
 
 const IDLE = 0; // waiting in the heap for its time
 const QUEUED = 1; // due, in the global queue or parked at its host
@@ -34,7 +34,7 @@ class Entry {
   status = IDLE;
   generation = 0;
   next: Entry | undefined = undefined; // link in the global queue or a host's parked list
-  controller: AbortController | undefined = undefined;
+  run: RunHandle | undefined = undefined;
   constructor(
     public check: ScheduledCheck,
     public host: Host,
@@ -89,7 +89,8 @@ export class Scheduler {
     this.random = opts.random ?? Math.random;
     this.log = opts.log ?? silentLogger;
     const log = this.log;
-    this.execute = opts.execute ?? ((check, signal) => runCheck(check.probe, check.target, check.options, { timeoutMs: check.timeoutMs, signal, log }));
+    const secret = opts.secret;
+    this.execute = opts.execute ?? ((check, run) => runCheck(check.probe, check.target, check.options, { timeoutMs: check.timeoutMs, run, log, ...(secret ? { secret } : {}) }));
   }
 
   /**
@@ -175,7 +176,10 @@ export class Scheduler {
       for (const h of this.hosts.values()) h.head = h.tail = undefined;
       this.counts.queued = 0;
       const reason = new Error('mamoru is stopping');
-      for (const e of this.inFlight) e.controller?.abort(reason);
+      for (const e of this.inFlight) {
+        if (e.run?.cancel) e.run.cancel(reason);
+        else e.run?.controller.abort(reason);
+      }
     }
     if (this.counts.running === 0) return Promise.resolve();
     return (this.stopPromise ??= new Promise<void>((resolve) => (this.stopWaiter = resolve)));
@@ -312,11 +316,11 @@ export class Scheduler {
     this.counts.running++;
     this.counts.started++;
     host.running++;
-    const controller = (e.controller = new AbortController());
+    const run: RunHandle = (e.run = { controller: new AbortController(), cancel: undefined });
     this.inFlight.add(e);
     let p: Promise<CheckResult>;
     try {
-      p = this.execute(check, controller.signal);
+      p = this.execute(check, run);
     } catch (err) {
       p = Promise.reject(err);
     }
@@ -337,7 +341,7 @@ export class Scheduler {
     this.counts.running--;
     host.running--;
     this.inFlight.delete(e);
-    e.controller = undefined;
+    e.run = undefined;
     if (this.stopped) {
       this.counts.dropped++;
       if (this.counts.running === 0) this.stopWaiter?.();

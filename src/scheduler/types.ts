@@ -2,6 +2,7 @@
  * The scheduler's public shapes: what a scheduled check is, the options, and what it reports.
  * Kept apart from scheduler.ts so other rooms can name them without the machinery.
  */
+import type { SecretLookup } from '../core/secrets.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
 import type { CheckResult } from '../core/result.ts';
@@ -34,8 +35,18 @@ export interface ScheduledCheck {
   initialFailures?: number | undefined;
 }
 
-/** Runs one check; must resolve (a failing target is a result, not a rejection) and honour `signal`. */
-export type Execute = (check: ScheduledCheck, signal: AbortSignal) => Promise<CheckResult>;
+/**
+ * One run's handle: its controller (the probe's signal) and, while the runner has the run, the
+ * runner's `cancel` (abort, then a short grace for the probe's own words, then the runner's).
+ * stop() calls `cancel` when set, else aborts the controller.
+ */
+export interface RunHandle {
+  controller: AbortController;
+  cancel: ((reason: unknown) => void) | undefined;
+}
+
+/** Runs one check; must resolve (a failing target is a result, not a rejection) and honour the signal. */
+export type Execute = (check: ScheduledCheck, run: RunHandle) => Promise<CheckResult>;
 
 export interface SchedulerOptions {
   clock: Clock;
@@ -55,6 +66,8 @@ export interface SchedulerOptions {
   /** Source of the jitter, in [0, 1). @defaultValue Math.random */
   random?: () => number;
   log?: Logger;
+  /** Where probes read their secrets (the config's `secrets:`). */
+  secret?: SecretLookup;
 }
 
 /** Counters for /metrics and `mamoru status`. */

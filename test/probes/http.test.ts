@@ -231,7 +231,7 @@ describe('http probe against broken servers', () => {
     servers.push(srv);
     return (srv.address() as net.AddressInfo).port;
   };
-  let silent: number, notHttp: number, endless: number, hangup: number, halfway: number;
+  let silent: number, notHttp: number, endless: number, hangup: number, halfway: number, http10: number, midHeaders: number, hugeHeaders: number;
   before(async () => {
     silent = await serve(() => {});
     // Like NATS: a greeting in its own protocol, then a hang-up when no CONNECT follows.
@@ -251,6 +251,11 @@ describe('http probe against broken servers', () => {
     });
     hangup = await serve((s) => s.once('data', () => s.destroy()));
     halfway = await serve((s) => s.once('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly a little')));
+    // An old server: HTTP/1.0, no Content-Length, the body ends where the connection does.
+    http10 = await serve((s) => s.once('data', () => s.end('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nhello')));
+    midHeaders = await serve((s) => s.once('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Le')));
+    // Headers that never end: 256 KiB of one header line, and the connection left open.
+    hugeHeaders = await serve((s) => s.once('data', () => s.write(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(256 * 1024)}`)));
   });
   after(async () => {
     for (const s of open) s.destroy();
@@ -285,6 +290,27 @@ describe('http probe against broken servers', () => {
     const r = await runHttp('127.0.0.1', { port: halfway });
     assert.equal(r.state, NagiosState.CRITICAL, r.text);
     assert.match(r.text, /^HTTP CRITICAL - connection to 127\.0\.0\.1 port \d+ closed before the whole response was received/);
+  });
+
+  test('an HTTP/1.0 answer shows its version, and the size check_http counts', async (t) => {
+    const r = await runHttp('127.0.0.1', { port: http10 });
+    assert.equal(r.state, NagiosState.OK, r.text);
+    assert.match(r.text, /^HTTP OK: HTTP\/1\.0 200 OK - 50 bytes in /);
+    if (needs(t, { commands: [CHECK_HTTP] })) return;
+    const theirs = await checkHttp(['-I', '127.0.0.1', '-p', String(http10)]);
+    assert.match(theirs.text, /^HTTP OK: HTTP\/1\.0 200 OK - 50 bytes in /);
+  });
+
+  test('a hang-up in the middle of the headers: CRITICAL Invalid HTTP response', async () => {
+    const r = await runHttp('127.0.0.1', { port: midHeaders });
+    assert.equal(r.state, NagiosState.CRITICAL, r.text);
+    assert.match(r.text, new RegExp(`^HTTP CRITICAL - Invalid HTTP response received from host on port ${midHeaders}: the connection closed in the middle`));
+  });
+
+  test('headers beyond the limit: CRITICAL Invalid HTTP response at once, not a timeout', async () => {
+    const r = await runHttp('127.0.0.1', { port: hugeHeaders }, 5000);
+    assert.equal(r.state, NagiosState.CRITICAL, r.text);
+    assert.match(r.text, new RegExp(`^HTTP CRITICAL - Invalid HTTP response received from host on port ${hugeHeaders}: .*Header overflow`));
   });
 
   test('a refused port: CRITICAL with "Connection refused"', async () => {

@@ -51,13 +51,6 @@ export async function withStores(factory: HarnessFactory, fn: (open: StoreHarnes
   }
 }
 
-/** Skips a test that needs a database that survives close(). */
-export function skipUnlessPersistent(t: TestContext, h: StoreHarness): boolean {
-  if (h.persistent) return false;
-  t.skip('in-memory store: nothing survives close()');
-  return true;
-}
-
 /** For a test whose last part reopens the store: true (and a note) when that part cannot run. */
 export function cannotReopen(t: TestContext, h: StoreHarness): boolean {
   if (h.persistent) return false;
@@ -65,7 +58,7 @@ export function cannotReopen(t: TestContext, h: StoreHarness): boolean {
   return true;
 }
 
-export function runStoreContract(name: string, factory: HarnessFactory): void {
+export function runStoreContract(name: string, factory: HarnessFactory, opts: { persistent: boolean }): void {
   describe(`Store contract: ${name}`, () => {
     test('results written come back field for field, newest first, per check', () =>
       withStores(factory, async (open) => {
@@ -208,6 +201,6 @@ export function runStoreContract(name: string, factory: HarnessFactory): void {
       }));
 
     runMaintainContract(factory);
-    runPersistenceContract(factory);
+    runPersistenceContract(factory, opts.persistent);
   });
 }

@@ -30,13 +30,13 @@ runStoreContract('sqlite file', async () => {
     open: (config = {}, ctx = {}) => sqlite.create(sqlite.schema.parse({ path, ...config }), { log: silentLogger, ...ctx }),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
-});
+}, { persistent: true });
 
 runStoreContract('sqlite :memory:', async () => ({
   persistent: false,
   open: (config = {}, ctx = {}) => sqlite.create(sqlite.schema.parse({ path: ':memory:', ...config }), { log: silentLogger, ...ctx }),
   cleanup: async () => {},
-}));
+}), { persistent: false });
 
 describe('sqlite store', () => {
   test('options: defaults from the schema, durations parsed, unknown keys refused', () => {
