@@ -1,12 +1,16 @@
 /** The probe registry: config schema, CLI commands and docs are all derived from this list. */
 import type { ProbeDefinition } from './types.ts';
 import disk from './disk.ts';
+import diskSnmp from './disk-snmp.ts';
 import dns from './dns.ts';
 import http from './http.ts';
+import mailq from './mailq.ts';
 import mysql from './mysql.ts';
 import nagiosPlugin from './nagios-plugin.ts';
 import ping from './ping.ts';
 import processProbe from './process.ts';
+import smtp from './smtp.ts';
+import snmp from './snmp.ts';
 import tcp from './tcp.ts';
 
 export const probes = {
@@ -18,6 +22,10 @@ export const probes = {
   mysql,
   process: processProbe,
   dns,
+  smtp,
+  mailq,
+  snmp,
+  'disk-snmp': diskSnmp,
 } satisfies Record<string, ProbeDefinition<any>>;
 
 export type ProbeType = keyof typeof probes;
