@@ -40,6 +40,7 @@ export type LineFailure =
   /** An upgrade to TLS failed. */
   | { kind: 'tls'; reason: string };
 
+/** A session's failure as a value: `failure.kind` says what happened, the probe picks the words. */
 export class LineError extends Error {
   constructor(readonly failure: LineFailure) {
     super(failure.kind === 'connect' || failure.kind === 'broken' || failure.kind === 'tls' ? failure.reason : failure.kind);
@@ -47,6 +48,7 @@ export class LineError extends Error {
   }
 }
 
+/** Where and how LineSession.open() connects. */
 export interface OpenOptions {
   host: string;
   port: number;
@@ -281,6 +283,7 @@ export interface GreetingOptions {
   password_secret?: string | undefined;
 }
 
+/** The parts of the probe context the shared check uses. */
 export interface GreetingContext {
   signal: AbortSignal;
   timeoutMs: number;
