@@ -1,8 +1,11 @@
 /**
  * Process facts the lab's daemons need: is it running (a zombie is not: PID 1 reaps slowly on
- * these machines), wait for a port to answer, wait for a condition, read a pid file.
+ * these machines), wait for a port to answer or a condition, read a pid file, find a daemon's
+ * processes (by parentage or by namespace), and a self-signed certificate for TLS daemons.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import net from 'node:net';
 
 /** True while the process exists and is not a zombie. */
@@ -69,4 +72,49 @@ export function killAll(pids: (number | undefined)[], signal: NodeJS.Signals = '
       /* gone */
     }
   }
+}
+
+/**
+ * A self-signed EC certificate for `cn` written as `<name>.crt` / `<name>.key` in dir, valid 30
+ * days. Shared by the lab's TLS daemons (vsftpd too).
+ */
+export function makeSelfSignedCert(dir: string, name: string, cn: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '30', '-subj', `/CN=${cn}`, '-addext', `subjectAltName=DNS:${cn}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return { cert, key };
+}
+
+/** Every descendant of a process (Dovecot's log, auth and login processes; vsftpd's sessions), from /proc. */
+export function descendantsOf(pid: number): number[] {
+  let kids: number[] = [];
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    /* gone */
+  }
+  return kids.flatMap((k) => [k, ...descendantsOf(k)]);
+}
+
+/**
+ * Processes in a namespace running one of these programs. A daemon's family by parentage misses
+ * a child forked just as the master died (it is reparented to PID 1) that still holds the
+ * listening socket: connections would be accepted and reset instead of refused.
+ */
+export function namespacePids(ns: string, programs: string[]): number[] {
+  const out = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '';
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const exe = readlinkSync(`/proc/${pid}/exe`);
+        return programs.some((p) => exe === p || (p.endsWith('/') && exe.startsWith(p)));
+      } catch {
+        return false;
+      }
+    });
 }

@@ -19,7 +19,7 @@ import ftp from '../../src/probes/ftp.ts';
 import { runCheck } from '../../src/scheduler/run-check.ts';
 import { leadingWords, runPlugin, scripted, serve, startBadPeers, type BadPeers, type Peer } from '../fixtures/lab/greeting-peers.ts';
 import { missing, needs, PLUGINS } from '../helpers/prereq.ts';
-import { makeSelfSignedCert } from '../lab/daemons/dovecot.ts';
+import { makeSelfSignedCert } from '../lab/process.ts';
 import { startVsftpd, type LabVsftpd } from '../lab/daemons/vsftpd.ts';
 import { createLab, type Lab } from '../lab/network.ts';
 import { waitFor } from '../lab/process.ts';

@@ -13,7 +13,7 @@ import { NagiosState } from '../../src/core/nagios.ts';
 import { targetFromAddress } from '../../src/core/target.ts';
 import http from '../../src/probes/http.ts';
 import { runCheck } from '../../src/scheduler/run-check.ts';
-import { createTestHost, type TestHost } from '../helpers/netns.ts';
+import { createLab, type Lab, type LabHost } from '../lab/network.ts';
 import { freePort, startNginx, tlsHosts, type TestNginx } from '../helpers/nginx.ts';
 import { missing, needs, PLUGINS } from '../helpers/prereq.ts';
 
@@ -345,14 +345,15 @@ describe('http probe against broken servers', () => {
 });
 
 describe('http probe against a host that drops every packet', () => {
-  let host: TestHost | undefined;
+  let lab: Lab | undefined;
+  let host: LabHost | undefined;
   const prereq = { root: true, commands: ['ip', 'nft'] };
-  before(() => {
+  before(async () => {
     if (missing(prereq)) return;
-    host = createTestHost('http');
+    host = (lab = await createLab()).server;
     host.dropAll();
   });
-  after(() => host?.destroy());
+  after(() => lab?.destroy());
 
   test('connect times out: CRITICAL Socket timeout, like check_http', async (t) => {
     if (needs(t, { ...prereq, commands: [...prereq.commands, CHECK_HTTP] })) return;

@@ -11,7 +11,7 @@ import { NagiosState } from '../../src/core/nagios.ts';
 import { targetFromAddress } from '../../src/core/target.ts';
 import ping from '../../src/probes/ping.ts';
 import { runCheck } from '../../src/scheduler/run-check.ts';
-import { createTestHost, type TestHost } from '../helpers/netns.ts';
+import { createLab, type Lab, type LabHost } from '../lab/network.ts';
 import { needs, PLUGINS } from '../helpers/prereq.ts';
 
 const CHECK_PING = `${PLUGINS}/check_ping`;
@@ -82,11 +82,12 @@ describe('ping probe on loopback', () => {
 });
 
 describe('ping probe against a test host', () => {
-  let host: TestHost | undefined;
-  before(() => {
-    if (process.getuid?.() === 0) host = createTestHost('ping');
+  let lab: Lab | undefined;
+  let host: LabHost | undefined;
+  before(async () => {
+    if (process.getuid?.() === 0) host = (lab = await createLab()).server;
   });
-  after(() => host?.destroy());
+  after(() => lab?.destroy());
 
   test('up: OK, the same state and words as check_ping', async (t) => {
     if (needs(t, { root: true, commands: [CHECK_PING] })) return;

@@ -16,7 +16,7 @@ import { NagiosState } from '../../src/core/nagios.ts';
 import { targetFromAddress } from '../../src/core/target.ts';
 import tcp from '../../src/probes/tcp.ts';
 import { runCheck } from '../../src/scheduler/run-check.ts';
-import { createTestHost, type TestHost } from '../helpers/netns.ts';
+import { createLab, type Lab, type LabHost } from '../lab/network.ts';
 import { freePort } from '../helpers/nginx.ts';
 import { missing, needs, PLUGINS } from '../helpers/prereq.ts';
 
@@ -214,13 +214,14 @@ describe('tcp probe', () => {
   });
 
   describe('a host that drops every packet', () => {
-    let host: TestHost | undefined;
-    before(() => {
+    let lab: Lab | undefined;
+  let host: LabHost | undefined;
+    before(async () => {
       if (missing({ root: true, commands: ['ip', 'nft'] })) return;
-      host = createTestHost('tcp');
+      host = (lab = await createLab()).server;
       host.dropAll();
     });
-    after(() => host?.destroy());
+    after(() => lab?.destroy());
 
     test('connect times out: CRITICAL Socket timeout, not refused', async (t) => {
       if (needs(t, { root: true, commands: ['ip', 'nft'] })) return;

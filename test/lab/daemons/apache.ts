@@ -11,6 +11,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Lab } from '../network.ts';
+import type { LabDaemon } from '../daemon.ts';
 import { isRunning, killAll, readPid, waitFor, waitForTcp } from '../process.ts';
 
 const MODULES = '/usr/lib/apache2/modules';
@@ -30,7 +31,7 @@ export interface SlowClients {
   release(): Promise<void>;
 }
 
-export interface LabApache {
+export interface LabApache extends LabDaemon {
   port: number;
   /** The main config file (`apache2 -f`). */
   configFile: string;
@@ -44,15 +45,8 @@ export interface LabApache {
   maxRequestWorkers: number;
   /** The environment `apache2` needs (APACHE_RUN_USER etc., as /etc/apache2/envvars sets them). */
   env: NodeJS.ProcessEnv;
-  /** The master's pid (from the pid file) while it runs. */
-  pid(): number | undefined;
   /** The master's children (the prefork workers). */
   workerPids(): number[];
-  isRunning(): boolean;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** SIGKILL to the master and every worker: a crash, nothing listens after it. */
-  kill(): Promise<void>;
   /** `apache2 -f CONF -k graceful`; resolves once it answers again. */
   graceful(): Promise<void>;
   /** `apache2 -f CONF -t`: the config test, with its output. */
@@ -251,6 +245,7 @@ export async function startApache(lab: Lab, opts: LabApacheOptions = {}): Promis
     mpmConfFile,
     serverRoot: root,
     errorLog,
+    logFile: errorLog,
     pidFile,
     indexBody,
     maxRequestWorkers: max,

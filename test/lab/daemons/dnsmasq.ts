@@ -10,6 +10,7 @@ import { type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '../network.ts';
+import type { LabDaemon } from '../daemon.ts';
 import { isRunning, waitFor, waitForTcp } from '../process.ts';
 
 /** The records the server holds. Names are given without the trailing dot. */
@@ -34,19 +35,10 @@ export interface DnsmasqOptions {
   port?: number;
 }
 
-export interface LabDnsmasq {
+export interface LabDnsmasq extends LabDaemon {
   ip: string;
   port: number;
   domain: string;
-  logFile: string;
-  pid(): number | undefined;
-  isRunning(): boolean;
-  /** Starts it again after stop() or kill(), with the same records. */
-  start(): Promise<void>;
-  /** SIGTERM and wait until it is gone (not running or a zombie). */
-  stop(): Promise<void>;
-  /** SIGKILL, no wait for a clean exit. */
-  kill(): Promise<void>;
   /** The query log so far (dnsmasq's `--log-queries`). */
   log(): string;
 }

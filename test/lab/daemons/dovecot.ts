@@ -9,7 +9,8 @@ import { chmodSync, chownSync, mkdirSync, readFileSync, readlinkSync, writeFileS
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Lab } from '../network.ts';
-import { isRunning, killAll, waitFor, waitForTcp } from '../process.ts';
+import type { LabDaemon } from '../daemon.ts';
+import { descendantsOf, isRunning, killAll, makeSelfSignedCert, namespacePids, waitFor, waitForTcp } from '../process.ts';
 
 /** A mailbox user of the lab (also the login of the probes' login checks). */
 export interface MailUser {
@@ -30,74 +31,19 @@ export interface DovecotOptions {
   greeting?: string;
 }
 
-export interface LabDovecot {
+export interface LabDovecot extends LabDaemon {
   ports: { pop3: number; pop3s: number; imap: number; imaps: number };
   users: MailUser[];
   /** The first user, for tests that need one. */
   user: MailUser;
-  /** Where Dovecot logs (authentication failures included). */
-  logFile: string;
   /** The self-signed certificate's PEM file. */
   certFile: string;
-  pid(): number | undefined;
-  isRunning(): boolean;
-  /** Starts it again after stop() or kill(); resolves once every port answers. */
-  start(): Promise<void>;
-  /** SIGTERM and wait until it and its children are gone. */
-  stop(): Promise<void>;
-  /** SIGKILL the master and its children (a crash); nothing answers afterwards. */
-  kill(): Promise<void>;
 }
 
 const PORTS = { pop3: 110, pop3s: 995, imap: 143, imaps: 993 } as const;
 /** nobody/nogroup own the mailboxes: an unprivileged uid that exists on every Debian system. */
 const MAIL_UID = 65534;
 const MAIL_GID = 65534;
-
-/**
- * A self-signed EC certificate for `cn` written as `<name>.crt` / `<name>.key` in dir, valid 30
- * days. Shared by the lab's TLS daemons (vsftpd too).
- */
-export function makeSelfSignedCert(dir: string, name: string, cn: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '30', '-subj', `/CN=${cn}`, '-addext', `subjectAltName=DNS:${cn}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return { cert, key };
-}
-
-/** Every descendant of a process (Dovecot's log, auth and login processes; vsftpd's sessions), from /proc. */
-export function descendantsOf(pid: number): number[] {
-  let kids: number[] = [];
-  try {
-    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    /* gone */
-  }
-  return kids.flatMap((k) => [k, ...descendantsOf(k)]);
-}
-
-/**
- * Processes in a namespace running one of these programs. A daemon's family by parentage misses
- * a child forked just as the master died (it is reparented to PID 1) that still holds the
- * listening socket: connections would be accepted and reset instead of refused.
- */
-export function namespacePids(ns: string, programs: string[]): number[] {
-  const out = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '';
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map(Number)
-    .filter((pid) => {
-      try {
-        const exe = readlinkSync(`/proc/${pid}/exe`);
-        return programs.some((p) => exe === p || (p.endsWith('/') && exe.startsWith(p)));
-      } catch {
-        return false;
-      }
-    });
-}
 
 function config(dir: string, o: { users: string; cert: string; key: string; log: string; instance: string; authFailureDelay: string; greeting: string }): string {
   return `# mamoru lab: Dovecot on its own files only (no /etc/dovecot)

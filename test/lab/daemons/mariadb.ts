@@ -9,6 +9,7 @@ import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '../network.ts';
+import type { LabDaemon } from '../daemon.ts';
 import { isRunning, killAll, waitFor, waitForTcp } from '../process.ts';
 
 export interface LabMariadbOptions {
@@ -16,7 +17,7 @@ export interface LabMariadbOptions {
   port?: number;
 }
 
-export interface LabMariadb {
+export interface LabMariadb extends LabDaemon {
   port: number;
   /** The lab user (`'lab'@'%'`) and its password. */
   user: string;
@@ -27,15 +28,6 @@ export interface LabMariadb {
   knownValue: number;
   /** The unix socket, usable from any namespace (it is a file). */
   socket: string;
-  logFile: string;
-  pid(): number | undefined;
-  isRunning(): boolean;
-  /** Starts it again after stop() or kill(); resolves once it accepts connections. */
-  start(): Promise<void>;
-  /** Clean shutdown (SIGTERM), resolves once the process is gone. */
-  stop(): Promise<void>;
-  /** SIGKILL: a crash, no shutdown. */
-  kill(): Promise<void>;
   /** Runs SQL as root through the socket and returns the tab-separated output. */
   sql(statement: string): string;
 }

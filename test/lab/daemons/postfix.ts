@@ -13,6 +13,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import net from 'node:net';
 import { join } from 'node:path';
 import type { Lab } from '../network.ts';
+import type { LabDaemon } from '../daemon.ts';
 import { isRunning, readPid, waitFor, waitForTcp } from '../process.ts';
 
 export interface LabPostfixOptions {
@@ -20,7 +21,7 @@ export interface LabPostfixOptions {
   auth?: boolean;
 }
 
-export interface LabPostfix {
+export interface LabPostfix extends LabDaemon {
   /** Plain SMTP with STARTTLS (and AUTH when `authUser` is set). */
   port: number;
   /** SMTP over implicit TLS (smtps). */
@@ -39,15 +40,6 @@ export interface LabPostfix {
   authUser?: string;
   authPassword?: string;
   authMissing?: string;
-  logFile: string;
-  pid(): number | undefined;
-  isRunning(): boolean;
-  /** Starts it again after stop() or kill(); resolves once port 25 answers. */
-  start(): Promise<void>;
-  /** `postfix stop` (master ends its children), resolves once every process is gone. */
-  stop(): Promise<void>;
-  /** SIGKILL to the master and its children: a crash. */
-  kill(): Promise<void>;
   /** Puts n more messages into the queue (SMTP submissions for a deferred domain), quickly. */
   fillQueue(n: number): Promise<void>;
   /** Deletes every queued message (`postsuper -d ALL`). */
@@ -306,7 +298,14 @@ export async function startPostfix(lab: Lab, opts: LabPostfixOptions = {}): Prom
     start,
     stop,
     kill,
-    fillQueue: (n) => submit(lab.server.ip, 25, n),
+    async fillQueue(n) {
+      // Postfix files each message asynchronously (incoming -> active -> deferred); wait until
+      // the listing shows exactly the new total twice in a row, so tests judge a settled queue.
+      const target = queueLength() + n;
+      await submit(lab.server.ip, 25, n);
+      let seen = 0;
+      await waitFor(`the queue to settle at ${target} messages`, () => (queueLength() === target ? ++seen >= 2 : ((seen = 0), false)), 15_000, 100);
+    },
     clearQueue,
     flushQueue: clearQueue,
     queueLength,

@@ -13,6 +13,7 @@ import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'nod
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '../network.ts';
+import type { LabDaemon } from '../daemon.ts';
 import { isRunning, readPid, waitFor } from '../process.ts';
 
 /** NET-SNMP-EXTEND-MIB nsExtendOutput1Line for an extend's name (`"mailq"` -> ...4.5.109.97.105.108.113). */
@@ -33,7 +34,7 @@ export interface SnmpdOptions {
   mailQueueDir?: string;
 }
 
-export interface Snmpd {
+export interface Snmpd extends LabDaemon {
   port: number;
   ip: string;
   community: string;
@@ -41,16 +42,7 @@ export interface Snmpd {
   /** nsExtendOutput1Line."mailq": the queue length as a string. */
   mailQueueOid: string;
   mailQueueDir: string;
-  logFile: string;
   configFile: string;
-  pid(): number | undefined;
-  isRunning(): boolean;
-  /** Starts the agent (again) and waits until it answers a v2c get. */
-  start(): Promise<void>;
-  /** SIGTERM and wait until it is gone (not running or a zombie). */
-  stop(): Promise<void>;
-  /** SIGKILL, the agent dies without a word. */
-  kill(): Promise<void>;
   /** Makes the queue hold exactly n messages (files). */
   setMailQueue(n: number): void;
   /**

@@ -8,6 +8,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '../network.ts';
+import type { LabDaemon } from '../daemon.ts';
 import { isRunning, killAll, waitFor, waitForTcp } from '../process.ts';
 
 export interface LabSshdOptions {
@@ -17,7 +18,7 @@ export interface LabSshdOptions {
   port?: number;
 }
 
-export interface LabSshd {
+export interface LabSshd extends LabDaemon {
   port: number;
   user: string;
   /** The client's private key (ed25519, no passphrase). */
@@ -26,14 +27,8 @@ export interface LabSshd {
   /** A known_hosts file naming the server's host key at its address: for StrictHostKeyChecking=yes. */
   knownHostsFile: string;
   configFile: string;
-  logFile: string;
   /** argv for `ssh` from the monitor to the server, ending with `user@ip`: append the remote command. */
   sshArgv(): string[];
-  pid(): number | undefined;
-  isRunning(): boolean;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  kill(): Promise<void>;
 }
 
 function keygen(file: string, comment: string): void {

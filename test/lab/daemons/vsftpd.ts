@@ -10,8 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '../network.ts';
-import { isRunning, killAll, waitFor, waitForTcp } from '../process.ts';
-import { descendantsOf, makeSelfSignedCert, namespacePids, type MailUser } from './dovecot.ts';
+import type { LabDaemon } from '../daemon.ts';
+import { descendantsOf, isRunning, killAll, makeSelfSignedCert, namespacePids, waitFor, waitForTcp } from '../process.ts';
+import type { MailUser } from './dovecot.ts';
 
 export interface VsftpdOptions {
   /**
@@ -28,20 +29,11 @@ export interface VsftpdOptions {
   maxPerIp?: number;
 }
 
-export interface LabVsftpd {
+export interface LabVsftpd extends LabDaemon {
   port: number;
   /** The system user the lab created for FTP logins (unique per lab). */
   user: MailUser;
-  logFile: string;
   certFile: string;
-  pid(): number | undefined;
-  isRunning(): boolean;
-  /** Starts it again after stop() or kill(). */
-  start(): Promise<void>;
-  /** SIGTERM to the listener and its sessions; resolves once all are gone. */
-  stop(): Promise<void>;
-  /** SIGKILL to the listener and its sessions (a crash). */
-  kill(): Promise<void>;
   /** Rewrites the config with these limits (the field's "too many users") and restarts. */
   setLimits(limits: { maxClients?: number; maxPerIp?: number }): Promise<void>;
 }
