@@ -81,6 +81,14 @@ test('references: duplicate names, unknown parents, parent loops', () => {
   ]);
 });
 
+test('secrets: only { env } or { file }, and every _secret option names a defined one', () => {
+  assert.deepEqual(problemsOf('secret-source.yaml'), ['secret-source.yaml:2:8: secrets.bad: expected { env: VARIABLE } or { file: /path/to/file }']);
+  // Cross-references are checked once every field is valid (zod runs them on a parsed config).
+  assert.deepEqual(problemsOf('secrets.yaml'), [
+    'secrets.yaml:9:56: targets[0].checks[1].password_secret: unknown secret "imap-user"; define it under "secrets:" with { env: VARIABLE } or { file: PATH }',
+  ]);
+});
+
 test('YAML syntax errors and duplicate keys are placed on their line', () => {
   assert.deepEqual(problemsOf('yaml-syntax.yaml'), [
     'yaml-syntax.yaml:4:5: YAML: Map keys must be unique',
