@@ -69,7 +69,9 @@ export async function startMariadb(lab: Lab, opts: LabMariadbOptions = {}): Prom
     '--max-connections=50',
   ];
   const pid = () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined);
-  const waitGone = (p: number | undefined) => waitFor('mariadbd to exit', () => !isRunning(p), 20_000);
+  // mariadbd is multithreaded: its main thread shows as a zombie while other threads still exit
+  // and hold the listening socket. We are its parent, so its reported exit is the real end.
+  const waitGone = (p: number | undefined) => waitFor('mariadbd to exit', () => p === undefined || child?.pid !== p || child.exitCode !== null || child.signalCode !== null, 20_000);
 
   const root = (statement: string, password?: string) =>
     execFileSync('mariadb', ['--no-defaults', `--socket=${socket}`, '-uroot', ...(password === undefined ? [] : [`-p${password}`]), '-N', '-B', '-e', statement], {
