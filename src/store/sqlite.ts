@@ -6,10 +6,10 @@
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, SqliteDialect, type Insertable, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { z } from 'zod';
 import { duration } from '../core/schema.ts';
-import type { Database } from './database.ts';
+import type { Database, ResultsTable } from './database.ts';
 import { StoreOpenError } from './errors.ts';
 import { openKyselyStore } from './kysely-store.ts';
 import { defineStore } from './types.ts';
@@ -78,6 +78,33 @@ function prepareFile(file: string): void {
   }
 }
 
+/**
+ * The hot write path: one prepared INSERT run per row inside one transaction. About three times
+ * cheaper per result than building multi-row inserts through the query builder, and it is what
+ * every check's result goes through. The table is created by the migrations before first use.
+ * Returns false (and writes nothing) when it cannot take the batch now.
+ */
+function resultInserter(db: BetterSqlite3.Database): (rows: Insertable<ResultsTable>[]) => boolean {
+  let insert: BetterSqlite3.Statement | undefined;
+  let many: ((rows: Insertable<ResultsTable>[]) => void) | undefined;
+  return (rows) => {
+    // Inside the query builder's open transaction (a maintain() pass between its awaits) the rows
+    // would join that transaction: leave them to the query builder, which waits its turn.
+    if (db.inTransaction) return false;
+    if (!many) {
+      insert = db.prepare(
+        'INSERT INTO results (check_id, target, state, text, perfdata, perf_value, long_output, started_at, duration_ms) VALUES (@check_id, @target, @state, @text, @perfdata, @perf_value, @long_output, @started_at, @duration_ms)',
+      );
+      const stmt = insert;
+      many = db.transaction((batch: Insertable<ResultsTable>[]) => {
+        for (const row of batch) stmt.run(row);
+      });
+    }
+    many(rows);
+    return true;
+  };
+}
+
 function openDatabase(file: string): BetterSqlite3.Database {
   let db: BetterSqlite3.Database | undefined;
   try {
@@ -124,6 +151,7 @@ export default defineStore({
       log: ctx.log,
       clock: ctx.clock,
       migrations: ctx.migrations,
+      insertResults: resultInserter(sqlite),
     });
     ctx.log.info({ store: file, schemaVersion: store.schemaVersion }, 'store opened');
     return store;
