@@ -2,7 +2,8 @@
  * ftp: the FTP greeting (`220`) and its response time like check_ftp, over plain text, implicit
  * TLS (990) or AUTH TLS (RFC 4217), with an optional USER/PASS login that check_ftp does not have.
  */
-import { greetingSchema, LineError, runGreetingCheck, withDefaultPort, type GreetingProtocol, type LineSession } from './greeting.ts';
+import { greetingSchema, runGreetingCheck, withDefaultPort, type GreetingProtocol } from './greeting.ts';
+import { LineError, type LineSession } from './line-session.ts';
 import { defineProbe } from './types.ts';
 
 const PORTS = { plain: 21, implicit: 990 };

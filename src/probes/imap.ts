@@ -2,7 +2,8 @@
  * imap: the IMAP greeting (`* OK`) and its response time like check_imap, over plain text,
  * implicit TLS (993) or STARTTLS, with an optional LOGIN that check_imap does not have.
  */
-import { greetingSchema, runGreetingCheck, withDefaultPort, type GreetingProtocol, type LineSession } from './greeting.ts';
+import { greetingSchema, runGreetingCheck, withDefaultPort, type GreetingProtocol } from './greeting.ts';
+import type { LineSession } from './line-session.ts';
 import { defineProbe } from './types.ts';
 
 const PORTS = { plain: 143, implicit: 993 };

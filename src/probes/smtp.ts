@@ -5,7 +5,7 @@
  * WARNING, refused and timed-out are CRITICAL, a failed login is CRITICAL. The time is the
  * whole dialogue's, as check_smtp's: a slow EHLO or login is a slow server too.
  *
- * The connection is greeting.ts's LineSession (bounded lines, STARTTLS without injected bytes);
+ * The connection is line-session.ts's LineSession (bounded lines, STARTTLS without injected bytes);
  * the dialogue is SMTP's own, since its texts and verdicts are check_smtp's, not check_pop's.
  */
 import { hostname } from 'node:os';
@@ -15,7 +15,8 @@ import type { PerfDatum } from '../core/perfdata.ts';
 import type { Range } from '../core/range.ts';
 import { outcome, type ProbeOutcome } from '../core/result.ts';
 import { port, seconds } from '../core/schema.ts';
-import { LineError, LineSession, withDefaultPort } from './greeting.ts';
+import { withDefaultPort } from './greeting.ts';
+import { LineError, LineSession } from './line-session.ts';
 import { excerpt, timeoutSeconds } from './tcp-errors.ts';
 import { defineProbe, type ProbeContext } from './types.ts';
 
