@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { parseRange, type Range } from './range.ts';
 
 /** A duration like "30s" (or a bare number of seconds), parsed to milliseconds. */
 export function duration(description?: string) {
@@ -38,3 +39,21 @@ export function regex(description: string) {
 
 /** Seconds as a plain number, like check_tcp's -w/-c. */
 export const seconds = (description: string) => z.number({ error: 'expected a number of seconds' }).positive().meta({ description });
+
+/**
+ * A Nagios threshold range (`10`, `1:`, `~:20`, `5:10`, `@5:10`; a bare number in YAML too),
+ * parsed when the config loads so a typo is a config error.
+ */
+export function nagiosRange(description: string) {
+  return z
+    .union([z.number(), z.string()], { error: 'expected a Nagios range like 10, 1:, ~:20, 5:10 or @5:10' })
+    .transform((v, ctx): Range => {
+      try {
+        return parseRange(String(v));
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    })
+    .meta({ description });
+}

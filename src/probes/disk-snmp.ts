@@ -7,12 +7,12 @@
  * hrStorageSize, so blocks reserved for root count as free (df's Use% counts them as used).
  */
 import { z } from 'zod';
-import { NagiosState, stateName, worstState } from '../core/nagios.ts';
-import type { PerfDatum } from '../core/perfdata.ts';
+import { NagiosState, stateName } from '../core/nagios.ts';
 import { outcome } from '../core/result.ts';
 import { snmpColumns, SnmpFailure, type Varbind } from './snmp-client.ts';
 import { describeFailure } from './snmp-errors.ts';
 import { checkConnection, connectionShape, snmpTarget } from './snmp-options.ts';
+import { diskReport } from './disk-report.ts';
 import { defineProbe } from './types.ts';
 
 const percent = (description: string) => z.number().min(0).max(100).meta({ description });
@@ -66,12 +66,6 @@ function storages(cols: Map<string, Varbind>[]): Storage[] {
   return out;
 }
 
-const upTo = (n: number) => ({ start: 0, end: n, inside: false });
-
-function judge(pct: number, warning: number, critical: number): NagiosState {
-  return pct >= critical ? NagiosState.CRITICAL : pct >= warning ? NagiosState.WARNING : NagiosState.OK;
-}
-
 export default defineProbe({
   type: 'disk-snmp',
   summary: 'used space per filesystem over SNMP (HOST-RESOURCES-MIB hrStorageTable; no inodes there)',
@@ -99,25 +93,9 @@ export default defineProbe({
       }
     } else chosen = all.filter((s) => DEFAULT_TYPES.has(s.type));
     if (chosen.length === 0) return outcome(NagiosState.UNKNOWN, 'DISK UNKNOWN - no disk in the agent\'s hrStorageTable');
-
-    const states: NagiosState[] = [];
-    const parts: string[] = [];
-    const perfdata: PerfDatum[] = [];
-    for (const s of chosen) {
-      states.push(judge(s.usedPct, o.warning, o.critical));
-      // Floor, so the number shown reaches a threshold exactly when the state says it does.
-      parts.push(`[Disk use ${Math.floor(s.usedPct)}% ${s.descr}]`);
-      perfdata.push({
-        label: s.descr,
-        value: s.usedBytes,
-        unit: 'B',
-        warn: upTo(Math.floor((s.totalBytes * o.warning) / 100)),
-        crit: upTo(Math.floor((s.totalBytes * o.critical) / 100)),
-        min: 0,
-        max: s.totalBytes,
-      });
-    }
-    const state = worstState(...states);
-    return outcome(state, `DISK ${stateName(state)} ${parts.join(' ')}`, perfdata);
+    return diskReport(
+      chosen.map((s) => ({ name: s.descr, used: s.usedBytes, total: s.totalBytes, usedPct: s.usedPct })),
+      o,
+    );
   },
 });

@@ -4,10 +4,10 @@
  */
 import { realpath, statfs } from 'node:fs/promises';
 import { z } from 'zod';
-import { NagiosState, stateName, worstState } from '../core/nagios.ts';
-import type { PerfDatum } from '../core/perfdata.ts';
+import { NagiosState } from '../core/nagios.ts';
 import { outcome, type ProbeOutcome } from '../core/result.ts';
 import { defaultMounts, mountOf, readMounts, type Mount } from './disk-mounts.ts';
+import { diskReport } from './disk-report.ts';
 import { defineProbe } from './types.ts';
 
 const percent = (description: string) => z.number().min(0).max(100).meta({ description });
@@ -117,45 +117,9 @@ async function measure(path: string, mountPoint: string, signal: AbortSignal): P
   }
 }
 
-function judge(pct: number, warning: number, critical: number): NagiosState {
-  return pct >= critical ? NagiosState.CRITICAL : pct >= warning ? NagiosState.WARNING : NagiosState.OK;
-}
-
-const upTo = (n: number) => ({ start: 0, end: n, inside: false });
-
 /** The combined text: every mount's space first, then every mount's inodes; state is the worst. */
 function report(usages: Usage[], opts: z.output<typeof schema>): ProbeOutcome {
-  const states: NagiosState[] = [];
-  const disk: string[] = [];
-  const inum: string[] = [];
-  const diskPerf: PerfDatum[] = [];
-  const inodePerf: PerfDatum[] = [];
-  for (const u of usages) {
-    states.push(judge(u.usedPct, opts.warning, opts.critical));
-    // Floor, so the number shown reaches a threshold exactly when the state says it does.
-    disk.push(`[Disk use ${Math.floor(u.usedPct)}% ${u.mountPoint}]`);
-    diskPerf.push({
-      label: u.mountPoint,
-      value: u.usedBytes,
-      unit: 'B',
-      warn: upTo(Math.floor((u.totalBytes * opts.warning) / 100)),
-      crit: upTo(Math.floor((u.totalBytes * opts.critical) / 100)),
-      min: 0,
-      max: u.totalBytes,
-    });
-    if (u.inodeUsedPct === null) continue;
-    states.push(judge(u.inodeUsedPct, opts.inode_warning, opts.inode_critical));
-    inum.push(`[Inum use ${Math.floor(u.inodeUsedPct)}% ${u.mountPoint}]`);
-    inodePerf.push({
-      label: `${u.mountPoint} inodes`,
-      value: u.inodesUsed,
-      unit: '',
-      warn: upTo(Math.floor((u.inodesTotal * opts.inode_warning) / 100)),
-      crit: upTo(Math.floor((u.inodesTotal * opts.inode_critical) / 100)),
-      min: 0,
-      max: u.inodesTotal,
-    });
-  }
-  const state = worstState(...states);
-  return outcome(state, `DISK ${stateName(state)} ${[...disk, ...inum].join(' ')}`, [...diskPerf, ...inodePerf]);
+  const space = usages.map((u) => ({ name: u.mountPoint, used: u.usedBytes, total: u.totalBytes, usedPct: u.usedPct }));
+  const inodes = usages.flatMap((u) => (u.inodeUsedPct === null ? [] : [{ name: u.mountPoint, used: u.inodesUsed, total: u.inodesTotal, usedPct: u.inodeUsedPct }]));
+  return diskReport(space, opts, inodes, { warning: opts.inode_warning, critical: opts.inode_critical });
 }

@@ -8,26 +8,13 @@
 import { z } from 'zod';
 import { NagiosState, stateName, worstState } from '../core/nagios.ts';
 import type { PerfDatum } from '../core/perfdata.ts';
-import { evaluate, parseRange, type Range } from '../core/range.ts';
+import { evaluate, type Range } from '../core/range.ts';
 import { outcome, type ProbeOutcome } from '../core/result.ts';
-import { port, seconds } from '../core/schema.ts';
+import { nagiosRange, port, seconds } from '../core/schema.ts';
 import { errnoText, runSession, type SessionFailure, type SessionOk } from './mysql-session.ts';
 import { timeoutSeconds } from './tcp-errors.ts';
 import { defineProbe } from './types.ts';
 
-/** A Nagios range (`10`, `10:`, `~:20`, `5:10`, `@5:10`), checked when the config loads. */
-const range = (description: string) =>
-  z
-    .string()
-    .transform((v, ctx) => {
-      try {
-        return parseRange(v);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: (e as Error).message });
-        return z.NEVER;
-      }
-    })
-    .meta({ description });
 
 /** The mysql probe's options (snake_case, like every check's). */
 export const schema = z.strictObject({
@@ -41,8 +28,8 @@ export const schema = z.strictObject({
     .transform(String)
     .optional()
     .meta({ description: 'value the query must return (compared as numbers when both are numeric)' }),
-  result_warning: range('Nagios range for the query\'s numeric result; outside it is WARNING').optional(),
-  result_critical: range('Nagios range for the query\'s numeric result; outside it is CRITICAL').optional(),
+  result_warning: nagiosRange('Nagios range for the query\'s numeric result; outside it is WARNING').optional(),
+  result_critical: nagiosRange('Nagios range for the query\'s numeric result; outside it is CRITICAL').optional(),
   warning: seconds('response time above which the state is WARNING').optional(),
   critical: seconds('response time above which the state is CRITICAL').optional(),
 });

@@ -9,26 +9,12 @@ import net from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { z } from 'zod';
 import { NagiosState, stateName } from '../core/nagios.ts';
-import { evaluate, parseRange, type Range } from '../core/range.ts';
+import { evaluate } from '../core/range.ts';
 import { outcome, type ProbeOutcome } from '../core/result.ts';
-import { regex } from '../core/schema.ts';
+import { nagiosRange, regex } from '../core/schema.ts';
 import { COMM_MAX, localProcesses, type ProcessInfo, type ProcessSource, type UserInfo } from './process-source.ts';
 import { defineProbe } from './types.ts';
 
-/** A Nagios range (`10`, `1:`, `~:20`, `5:10`, `@5:10`), checked when the config loads. */
-function range(description: string) {
-  return z
-    .union([z.number(), z.string()], { error: 'expected a Nagios range like 10, 1:, ~:20, 5:10 or @5:10' })
-    .transform((v, ctx): Range => {
-      try {
-        return parseRange(String(v));
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: (e as Error).message });
-        return z.NEVER;
-      }
-    })
-    .meta({ description });
-}
 
 export const schema = z.strictObject({
   command: z.string().min(1).optional().meta({ description: 'exact command name, without path (like check_procs -C)' }),
@@ -45,8 +31,8 @@ export const schema = z.strictObject({
     .optional()
     .meta({ description: "letters that must appear in ps's STAT column, e.g. Z for zombies, D for uninterruptible (like check_procs -s)" }),
   exclude_zombies: z.boolean().default(false).meta({ description: 'leave zombie processes out of the count (check_procs counts them), so a dead daemon its parent has not reaped is not "running"' }),
-  warning: range('WARNING when the count is outside this range, e.g. 10 (above 10) or 2:2').optional(),
-  critical: range('CRITICAL when the count is outside this range, e.g. 1: (fewer than one)').optional(),
+  warning: nagiosRange('WARNING when the count is outside this range, e.g. 10 (above 10) or 2:2').optional(),
+  critical: nagiosRange('CRITICAL when the count is outside this range, e.g. 1: (fewer than one)').optional(),
 });
 
 type Options = z.output<typeof schema>;

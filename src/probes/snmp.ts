@@ -10,9 +10,9 @@
 import { z } from 'zod';
 import { NagiosState, stateName, worstState } from '../core/nagios.ts';
 import type { PerfDatum } from '../core/perfdata.ts';
-import { evaluate, parseRange, type Range } from '../core/range.ts';
+import { evaluate } from '../core/range.ts';
 import { outcome, type ProbeOutcome } from '../core/result.ts';
-import { regex } from '../core/schema.ts';
+import { nagiosRange, regex } from '../core/schema.ts';
 import { snmpBulk, snmpGet, SnmpFailure, type SnmpTarget, type SnmpValue, type Varbind } from './snmp-client.ts';
 import { describeFailure } from './snmp-errors.ts';
 import { checkConnection, connectionShape, snmpTarget } from './snmp-options.ts';
@@ -26,19 +26,6 @@ const oid = z
   .regex(NUMERIC_OID, 'expected a numeric OID like 1.3.6.1.2.1.1.3.0 (mamoru loads no MIBs, so names like sysUpTime.0 do not resolve)')
   .transform((s) => s.replace(/^\./, ''));
 
-/** A Nagios range (`10`, `10:`, `~:20`, `5:10`, `@5:10`), checked and parsed at load. */
-const range = (description: string) =>
-  z
-    .union([z.number(), z.string()])
-    .transform((v, ctx): Range => {
-      try {
-        return parseRange(String(v));
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: (e as Error).message });
-        return z.NEVER;
-      }
-    })
-    .meta({ description });
 
 export const schema = z
   .strictObject({
@@ -46,8 +33,8 @@ export const schema = z
     method: z.enum(['get', 'bulk']).default('get').meta({ description: 'get: exactly these OIDs; bulk: one GETBULK reading the values under each OID (v2c/v3)' }),
     max_repetitions: z.number().int().min(1).max(100).default(10).meta({ description: 'bulk: at most this many values under each OID' }),
     ...connectionShape,
-    warning: range('WARNING when a numeric value is outside this Nagios range (e.g. 100, 10:, @5:10)').optional(),
-    critical: range('CRITICAL when a numeric value is outside this Nagios range').optional(),
+    warning: nagiosRange('WARNING when a numeric value is outside this Nagios range (e.g. 100, 10:, @5:10)').optional(),
+    critical: nagiosRange('CRITICAL when a numeric value is outside this Nagios range').optional(),
     expect: z.string().optional().meta({ description: 'CRITICAL unless the value is exactly this string (check_snmp -s)' }),
     regex: regex('CRITICAL unless the value matches this regular expression (check_snmp -r)').optional(),
     label: z.array(z.string().min(1)).optional().meta({ description: 'perfdata labels, one per OID (default: the OID)' }),
