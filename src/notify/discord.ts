@@ -3,15 +3,10 @@
  * The URL is the credential (from a secret). Discord rejects `content` over 2000 characters, so a
  * long message is cut with a mark rather than split: one incident event is one message.
  */
-import { z } from 'zod';
-import { hostOnly, post } from './http-post.ts';
-import { attemptTimeout, secretName, urlFromSecret } from './options.ts';
-import { defineNotifier, failed, type NotificationMessage } from './types.ts';
+import { chatWebhook, chatWebhookSchema } from './chat-webhook.ts';
+import { defineNotifier, type NotificationMessage } from './types.ts';
 
-export const schema = z.strictObject({
-  url_secret: secretName('secret holding the webhook URL'),
-  timeout: attemptTimeout(),
-});
+export const schema = chatWebhookSchema('webhook');
 
 /** Discord's documented limit on `content`, in characters (code points). */
 export const DISCORD_LIMIT = 2000;
@@ -30,17 +25,6 @@ export default defineNotifier({
   summary: 'post to a Discord channel through a webhook',
   schema,
   create(o, ctx) {
-    return {
-      async send(message, signal) {
-        let url: URL;
-        try {
-          url = urlFromSecret(ctx.secret(o.url_secret), o.url_secret);
-        } catch (e) {
-          return failed(e);
-        }
-        const headers = { 'content-type': 'application/json; charset=utf-8' };
-        return post(url, { headers, body: discordPayload(message), timeoutMs: o.timeout, maxRedirects: 0, signal }, hostOnly);
-      },
-    };
+    return chatWebhook(o, ctx, discordPayload);
   },
 });

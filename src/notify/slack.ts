@@ -2,15 +2,10 @@
  * slack: a Slack incoming webhook (https://api.slack.com/messaging/webhooks). The webhook URL is
  * the credential, so it comes from a secret and only its host is ever logged.
  */
-import { z } from 'zod';
-import { hostOnly, post } from './http-post.ts';
-import { attemptTimeout, secretName, urlFromSecret } from './options.ts';
-import { defineNotifier, failed, type NotificationMessage } from './types.ts';
+import { chatWebhook, chatWebhookSchema } from './chat-webhook.ts';
+import { defineNotifier, type NotificationMessage } from './types.ts';
 
-export const schema = z.strictObject({
-  url_secret: secretName('secret holding the incoming-webhook URL'),
-  timeout: attemptTimeout(),
-});
+export const schema = chatWebhookSchema('incoming-webhook');
 
 // Slack's mrkdwn treats these three as control characters (its documented escaping).
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -25,17 +20,6 @@ export default defineNotifier({
   summary: 'post to a Slack channel through an incoming webhook',
   schema,
   create(o, ctx) {
-    return {
-      async send(message, signal) {
-        let url: URL;
-        try {
-          url = urlFromSecret(ctx.secret(o.url_secret), o.url_secret);
-        } catch (e) {
-          return failed(e);
-        }
-        const headers = { 'content-type': 'application/json; charset=utf-8' };
-        return post(url, { headers, body: slackPayload(message), timeoutMs: o.timeout, maxRedirects: 0, signal }, hostOnly);
-      },
-    };
+    return chatWebhook(o, ctx, slackPayload);
   },
 });

@@ -4,15 +4,10 @@
  * an Adaptive Card, which those workflows accept (the older Office 365 connector MessageCard is
  * being retired). The URL is the credential, from a secret.
  */
-import { z } from 'zod';
-import { hostOnly, post } from './http-post.ts';
-import { attemptTimeout, secretName, urlFromSecret } from './options.ts';
-import { defineNotifier, failed, type NotificationMessage } from './types.ts';
+import { chatWebhook, chatWebhookSchema } from './chat-webhook.ts';
+import { defineNotifier, type NotificationMessage } from './types.ts';
 
-export const schema = z.strictObject({
-  url_secret: secretName('secret holding the workflow webhook URL'),
-  timeout: attemptTimeout(),
-});
+export const schema = chatWebhookSchema('workflow webhook');
 
 const color = { ok: 'good', warning: 'warning', critical: 'attention', unknown: 'default' } as const;
 
@@ -43,17 +38,6 @@ export default defineNotifier({
   summary: 'post an Adaptive Card to a Microsoft Teams channel through a workflow webhook',
   schema,
   create(o, ctx) {
-    return {
-      async send(message, signal) {
-        let url: URL;
-        try {
-          url = urlFromSecret(ctx.secret(o.url_secret), o.url_secret);
-        } catch (e) {
-          return failed(e);
-        }
-        const headers = { 'content-type': 'application/json; charset=utf-8' };
-        return post(url, { headers, body: teamsPayload(message), timeoutMs: o.timeout, maxRedirects: 0, signal }, hostOnly);
-      },
-    };
+    return chatWebhook(o, ctx, teamsPayload);
   },
 });
