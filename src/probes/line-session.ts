@@ -10,7 +10,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { describeConnectError, timeoutSeconds } from './tcp-errors.ts';
+import { describeConnectError } from './tcp-errors.ts';
 
 /** How a connection gets TLS: never, from the first byte, or by a command after the greeting. */
 export type TlsMode = 'none' | 'implicit' | 'starttls';

@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { missing, needs } from '../helpers/prereq.ts';
 import { startApache, type LabApache } from './daemons/apache.ts';
 import { startMariadb, type LabMariadb } from './daemons/mariadb.ts';
 import { startSshd, type LabSshd } from './daemons/sshd.ts';
 import { createLab, type Lab } from './network.ts';
-import { isRunning } from './process.ts';
+import { acceptsTcp, isRunning } from './process.ts';
 
 const PREREQ = { root: true, commands: ['ip', 'nft', 'apache2', 'mariadbd', 'mariadb-install-db', 'mariadb', '/usr/sbin/sshd', 'ssh', 'ssh-keygen'] };
 
@@ -37,20 +36,7 @@ function get(ip: string, port: number, waitMs: number): Promise<{ status: number
 }
 
 /** Whether ip:port accepts a TCP connection from the monitor right now. */
-function accepts(ip: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: ip, port });
-    s.setTimeout(2000, () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.on('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
+const accepts = (ip: string, port: number) => acceptsTcp(ip, port, 2000);
 
 function run(argv: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

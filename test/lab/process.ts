@@ -44,22 +44,25 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
   }
 }
 
+/** Whether ip:port accepts a TCP connection from here (the monitor) right now. */
+export function acceptsTcp(ip: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: ip, port });
+    s.setTimeout(timeoutMs, () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.on('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
 /** Resolves once ip:port accepts a TCP connection from here (the monitor). */
 export function waitForTcp(ip: string, port: number, timeoutMs = 15_000): Promise<true> {
-  return waitFor(`${ip}:${port} to accept connections`, () =>
-    new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: ip, port });
-      s.setTimeout(1000, () => {
-        s.destroy();
-        resolve(false);
-      });
-      s.on('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    }),
-  timeoutMs);
+  return waitFor(`${ip}:${port} to accept connections`, () => acceptsTcp(ip, port), timeoutMs);
 }
 
 /** Sends a signal to every pid given, ignoring the ones already gone. */

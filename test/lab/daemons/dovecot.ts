@@ -4,8 +4,8 @@
  * state_dir, and one log file under lab.dir where authentication failures land (the guard reads
  * them later). Faults: stop (SIGTERM, a clean shutdown) and kill (SIGKILL, a crash).
  */
-import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Lab } from '../network.ts';
