@@ -88,6 +88,7 @@ export class Daemon {
       onResult: (check, result) => daemon?.onResult(check.id, result),
     });
     daemon = new Daemon(loaded, log, store, scheduler, metrics, clock);
+    metrics.sampleRunningFrom(() => scheduler.stats().running);
     try {
       await store.saveConfigRevision(loaded.text, clock.now());
       const saved = new Map((await store.checkStates()).map((s) => [s.checkId, s]));
@@ -216,7 +217,6 @@ export class Daemon {
       });
     }
     const s = this.scheduler.stats();
-    this.metrics.running.set(s.running);
     return {
       version: pkg.version,
       started_at: new Date(this.startedAt).toISOString(),

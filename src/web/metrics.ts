@@ -11,12 +11,24 @@ export class Metrics {
   private readonly state = new Gauge({ name: 'mamoru_check_state', help: 'Nagios state of the check (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)', labelNames: ['check', 'target', 'type'], registers: [this.registry] });
   private readonly duration = new Gauge({ name: 'mamoru_check_duration_seconds', help: 'Duration of the last run of the check', labelNames: ['check', 'target', 'type'], registers: [this.registry] });
   private readonly results = new Counter({ name: 'mamoru_check_results_total', help: 'Check results by probe type and state', labelNames: ['type', 'state'], registers: [this.registry] });
-  readonly running = new Gauge({ name: 'mamoru_scheduler_running_checks', help: 'Checks running now', registers: [this.registry] });
+  /** Read at each scrape, so the figure is current whoever asks. */
+  private sampleRunning: () => number = () => 0;
+  private readonly running: Gauge = new Gauge({
+    name: 'mamoru_scheduler_running_checks',
+    help: 'Checks running now',
+    registers: [this.registry],
+    collect: (): void => this.running.set(this.sampleRunning()),
+  });
   readonly configured = new Gauge({ name: 'mamoru_scheduler_configured_checks', help: 'Checks in the configuration', registers: [this.registry] });
   readonly reloads = new Counter({ name: 'mamoru_config_reloads_total', help: 'Configuration reloads by outcome', labelNames: ['outcome'], registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mamoru_' });
+  }
+
+  /** Where the running-checks gauge reads its value (the scheduler, once there is one). */
+  sampleRunningFrom(fn: () => number): void {
+    this.sampleRunning = fn;
   }
 
   observe(check: { id: string; type: string; target: { name: string } }, r: CheckResult): void {
