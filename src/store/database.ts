@@ -65,6 +65,30 @@ export interface StoreMetaTable {
   value: number;
 }
 
+export interface IncidentsTable {
+  id: Generated<number>;
+  target: string;
+  status: string;
+  severity: string;
+  title: string;
+  opened_at: number;
+  resolved_at: number | null;
+  updated_at: number;
+  /** JSON array of IncidentMember. */
+  members: string;
+}
+
+/** The timeline: rows are only ever inserted. */
+export interface IncidentEventsTable {
+  id: Generated<number>;
+  incident_id: number;
+  at: number;
+  kind: string;
+  text: string;
+  /** JSON object; null when the event has no details. */
+  data: string | null;
+}
+
 export interface Database {
   results: ResultsTable;
   rollups_minute: RollupsTable;
@@ -72,6 +96,8 @@ export interface Database {
   check_states: CheckStatesTable;
   config_revisions: ConfigRevisionsTable;
   store_meta: StoreMetaTable;
+  incidents: IncidentsTable;
+  incident_events: IncidentEventsTable;
 }
 
 export type RollupTable = 'rollups_minute' | 'rollups_hour';

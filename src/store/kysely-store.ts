@@ -13,7 +13,8 @@ import { StoreClosedError, StoreOpenError } from './errors.ts';
 import { migrate } from './migrate.ts';
 import { migrations as builtinMigrations, type SqlDialect, type StoreMigration } from './migrations/index.ts';
 import { applyRetention, rollUp, type Retention } from './rollup.ts';
-import { assertStorable, resultFromRow, resultToRow, rollupFromRow, stateFromRow, stateToRow } from './rows.ts';
+import { assertStorable, incidentEventFromRow, incidentFromRow, incidentToRow, resultFromRow, resultToRow, rollupFromRow, stateFromRow, stateToRow } from './rows.ts';
+import type { IncidentEvent, IncidentRecord, IncidentStatus } from '../core/incident.ts';
 import type { CheckStateRecord, ConfigRevision, ConfigRevisionInfo, MaintainReport, Rollup, RollupResolution, Store, StoredResult } from './types.ts';
 
 // Rows per INSERT: 100 rows of 9 columns stays under every engine's bound-parameter limit.
@@ -195,6 +196,42 @@ class KyselyStore implements Store {
   async configRevision(id: number): Promise<ConfigRevision | undefined> {
     const row = await this.conn().selectFrom('config_revisions').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? { ...revisionInfo(row), text: row.text } : undefined;
+  }
+
+  async createIncident(incident: Omit<IncidentRecord, 'id'>): Promise<IncidentRecord> {
+    const row = await this.conn().insertInto('incidents').values(incidentToRow(incident)).returning('id').executeTakeFirstOrThrow();
+    return { ...incident, id: Number(row.id) };
+  }
+
+  async updateIncident(incident: IncidentRecord): Promise<void> {
+    const r = await this.conn().updateTable('incidents').set(incidentToRow(incident)).where('id', '=', incident.id).executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw new RangeError(`no incident #${incident.id} to update`);
+  }
+
+  async appendIncidentEvent(event: Omit<IncidentEvent, 'id'>): Promise<IncidentEvent> {
+    const row = await this.conn()
+      .insertInto('incident_events')
+      .values({ incident_id: event.incidentId, at: Math.round(event.at), kind: event.kind, text: event.text, data: event.data === undefined ? null : JSON.stringify(event.data) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { ...event, id: Number(row.id) };
+  }
+
+  async incidents(opts: { status?: IncidentStatus; limit?: number } = {}): Promise<IncidentRecord[]> {
+    let q = this.conn().selectFrom('incidents').selectAll();
+    if (opts.status) q = q.where('status', '=', opts.status);
+    const rows = await q.orderBy('id', 'desc').limit(opts.limit ?? 100).execute();
+    return rows.map(incidentFromRow);
+  }
+
+  async incident(id: number): Promise<IncidentRecord | undefined> {
+    const row = await this.conn().selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? incidentFromRow(row) : undefined;
+  }
+
+  async incidentEvents(incidentId: number): Promise<IncidentEvent[]> {
+    const rows = await this.conn().selectFrom('incident_events').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute();
+    return rows.map(incidentEventFromRow);
   }
 
   close(): Promise<void> {

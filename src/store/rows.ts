@@ -6,7 +6,8 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { NagiosState } from '../core/nagios.ts';
 import type { PerfDatum } from '../core/perfdata.ts';
-import type { CheckStatesTable, ResultsTable, RollupsTable } from './database.ts';
+import type { IncidentEvent, IncidentMember, IncidentRecord, IncidentSeverity, IncidentStatus, IncidentEventKind } from '../core/incident.ts';
+import type { CheckStatesTable, IncidentEventsTable, IncidentsTable, ResultsTable, RollupsTable } from './database.ts';
 import type { CheckStateRecord, Rollup, StoredResult } from './types.ts';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
@@ -112,4 +113,35 @@ export function stateFromRow(row: Selectable<CheckStatesTable>): CheckStateRecor
     lastChange: num(row.last_change),
     lastCheck: num(row.last_check),
   };
+}
+
+export function incidentToRow(i: Omit<IncidentRecord, 'id'>): Insertable<IncidentsTable> {
+  return {
+    target: i.target,
+    status: i.status,
+    severity: i.severity,
+    title: i.title,
+    opened_at: Math.round(i.openedAt),
+    resolved_at: i.resolvedAt === null ? null : Math.round(i.resolvedAt),
+    updated_at: Math.round(i.updatedAt),
+    members: JSON.stringify(i.members),
+  };
+}
+
+export function incidentFromRow(r: Selectable<IncidentsTable>): IncidentRecord {
+  return {
+    id: num(r.id),
+    target: r.target,
+    status: r.status as IncidentStatus,
+    severity: r.severity as IncidentSeverity,
+    title: r.title,
+    openedAt: num(r.opened_at),
+    resolvedAt: r.resolved_at === null ? null : num(r.resolved_at),
+    updatedAt: num(r.updated_at),
+    members: JSON.parse(r.members) as IncidentMember[],
+  };
+}
+
+export function incidentEventFromRow(r: Selectable<IncidentEventsTable>): IncidentEvent {
+  return { id: num(r.id), incidentId: num(r.incident_id), at: num(r.at), kind: r.kind as IncidentEventKind, text: r.text, ...(r.data === null ? {} : { data: JSON.parse(r.data) as Record<string, unknown> }) };
 }

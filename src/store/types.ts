@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { NagiosState } from '../core/nagios.ts';
 import type { CheckResult } from '../core/result.ts';
+import type { IncidentEvent, IncidentRecord, IncidentStatus } from '../core/incident.ts';
 import type { StoreMigration } from './migrations/index.ts';
 
 /** A result as stored: the probe's CheckResult plus which check on which target produced it. */
@@ -136,6 +137,18 @@ export interface Store {
   /** Stored revisions, newest first. @defaultValue limit 50 */
   configRevisions(limit?: number): Promise<ConfigRevisionInfo[]>;
   configRevision(id: number): Promise<ConfigRevision | undefined>;
+
+  /** Stores a new incident and returns it with its id (ids increase, never reused). */
+  createIncident(incident: Omit<IncidentRecord, 'id'>): Promise<IncidentRecord>;
+  /** Replaces an incident's status, severity, title, times and members. */
+  updateIncident(incident: IncidentRecord): Promise<void>;
+  /** Appends to an incident's timeline (events are never changed or removed). */
+  appendIncidentEvent(event: Omit<IncidentEvent, 'id'>): Promise<IncidentEvent>;
+  /** Incidents newest first, optionally only those with a status. @defaultValue limit 100 */
+  incidents(opts?: { status?: IncidentStatus; limit?: number }): Promise<IncidentRecord[]>;
+  incident(id: number): Promise<IncidentRecord | undefined>;
+  /** An incident's timeline, oldest first. */
+  incidentEvents(incidentId: number): Promise<IncidentEvent[]>;
 
   /** Writes what write() queued, then closes the database. Later calls do nothing. */
   close(): Promise<void>;

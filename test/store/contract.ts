@@ -12,6 +12,7 @@ import { StoreClosedError } from '../../src/store/errors.ts';
 import type { Store, StoreContext, StoredResult } from '../../src/store/types.ts';
 import { runMaintainContract } from './contract-maintain.ts';
 import { runPersistenceContract } from './contract-persistence.ts';
+import { runIncidentsContract } from './contract-incidents.ts';
 
 export interface StoreHarness {
   /** Opens the store on this harness's database; a second call reopens the same one when persistent. */
@@ -202,5 +203,6 @@ export function runStoreContract(name: string, factory: HarnessFactory, opts: { 
 
     runMaintainContract(factory);
     runPersistenceContract(factory, opts.persistent);
+    runIncidentsContract(factory);
   });
 }

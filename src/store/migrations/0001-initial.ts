@@ -3,18 +3,9 @@
  * the store's own small numbers. Portable DDL only (SQLite and PostgreSQL alike), except the
  * auto-increment id, which each dialect spells its own way.
  */
-import type { CreateTableBuilder, Kysely } from 'kysely';
-import type { SqlDialect, StoreMigration } from './index.ts';
-
-/**
- * SQLite needs AUTOINCREMENT: without it a deleted highest rowid is reused, and the rollup
- * watermark (the last id folded in) would skip the new rows.
- */
-function withId<T extends string>(t: CreateTableBuilder<T, never>, dialect: SqlDialect): CreateTableBuilder<T, 'id'> {
-  return dialect === 'postgres'
-    ? t.addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
-    : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
+import type { Kysely } from 'kysely';
+import { withId } from './columns.ts';
+import type { StoreMigration } from './index.ts';
 
 async function createRollups(db: Kysely<any>, table: string): Promise<void> {
   await db.schema

@@ -5,6 +5,7 @@
  */
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import initial from './0001-initial.ts';
+import incidents from './0002-incidents.ts';
 
 /** The SQL dialects the shared store code speaks. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -17,6 +18,7 @@ export interface StoreMigration {
 
 export const migrations: Record<string, StoreMigration> = {
   '0001-initial': initial,
+  '0002-incidents': incidents,
 };
 
 /** The schema version a migration name stands for: `0003-rollups` is 3. */
