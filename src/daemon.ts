@@ -9,6 +9,7 @@ import { stateName } from './core/nagios.ts';
 import { secretsFrom, type SecretLookup } from './core/secrets.ts';
 import type { CheckResult } from './core/result.ts';
 import { createLogger, type Logger } from './core/log.ts';
+import { Alerting } from './daemon-alerts.ts';
 import { loadConfigFile, type LoadedConfig } from './config/load.ts';
 import { planChecks, type PlannedCheck } from './config/checks.ts';
 import type { Config } from './config/schema.ts';
@@ -51,6 +52,8 @@ export class Daemon {
 
   /** Secrets of the running config; replaced on reload. */
   private secretLookup: SecretLookup;
+  /** State engine, incidents and notifications. */
+  readonly alerting: Alerting;
 
   private constructor(
     private loaded: LoadedConfig,
@@ -62,6 +65,7 @@ export class Daemon {
   ) {
     this.startedAt = clock.now();
     this.secretLookup = secretsFrom(loaded.config.secrets);
+    this.alerting = new Alerting(loaded.config, { store, log, clock, secret: (name) => this.secret(name), runNow: (id) => void scheduler.runNow(id) });
   }
 
   secret(name: string): string {
@@ -93,6 +97,7 @@ export class Daemon {
       await store.saveConfigRevision(loaded.text, clock.now());
       const saved = new Map((await store.checkStates()).map((s) => [s.checkId, s]));
       daemon.apply(cfg, saved);
+      await daemon.alerting.restore(new Map([...daemon.entries].map(([id, e]) => [id, e.state])));
       scheduler.start();
       if (cfg.web.enabled) {
         daemon.web = await startWeb({ status: () => daemon!.status(), metrics }, cfg.web.host, opts.webPort ?? cfg.web.port);
@@ -121,6 +126,7 @@ export class Daemon {
     }
     for (const [id, e] of this.entries) if (!next.has(id)) this.metrics.forget(e.check);
     this.entries = next;
+    this.alerting.configure(cfg, planned);
     // A problem in progress keeps its attempt count, so a restart does not reset the retry pace.
     this.scheduler.setChecks(planned.map((c) => ({ ...c, hostKey: c.target.address, initialFailures: next.get(c.id)!.state.attempt })));
     this.metrics.configured.set(planned.length);
@@ -136,6 +142,7 @@ export class Daemon {
     e.state = state;
     e.lastDurationMs = result.durationMs;
     this.dirty.add(checkId);
+    this.alerting.onResult(checkId, result);
     if (transition) {
       const msg = `${check.id}: ${stateName(transition.from)} -> ${stateName(transition.to)} (${transition.type}${transition.type === 'soft' ? ` ${state.attempt}/${check.maxAttempts}` : ''}): ${result.text}`;
       const fields = { check: check.id, target: check.target.name, from: stateName(transition.from), to: stateName(transition.to), type: transition.type, attempt: state.attempt };
@@ -236,6 +243,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       for (const t of this.timers) clearInterval(t);
       await this.scheduler.stop();
+      await this.alerting.stop();
       await this.web?.close();
       await this.flushStates();
       await this.store.close();

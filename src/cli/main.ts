@@ -8,6 +8,8 @@ import { ConfigError, UsageError } from '../core/errors.ts';
 import { registerCheck } from './check.ts';
 import { registerConfig } from './config.ts';
 import { registerStart } from './start.ts';
+import { registerIncidents } from './incidents.ts';
+import { registerNotify } from './notify.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerStart(program);
   registerCheck(program);
   registerConfig(program);
+  registerIncidents(program);
+  registerNotify(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { duration } from '../core/schema.ts';
 import { probes } from '../probes/index.ts';
 import { stores } from '../store/index.ts';
+import { contactSchema, templatesSchema } from '../notify/contacts.ts';
+import { downtimeSchema, notificationsSchema } from './policy.ts';
 
 /** Keys every check has, whatever its type; unset ones fall back to `defaults`. */
 export const commonCheckKeys = {
@@ -45,6 +47,7 @@ export const targetSchema = z.strictObject({
   address: z.string().min(1, 'expected an IP address or DNS name').meta({ description: 'IP address or DNS name' }),
   parents: z.array(nameSchema).default([]).meta({ description: 'targets this one is reached through' }),
   tags: z.array(z.string()).default([]),
+  host_check: nameSchema.optional().meta({ description: "the check that tells whether the host itself is up (default: its first ping check)" }),
   checks: z.array(checkSchema).default([]),
 });
 
@@ -87,6 +90,10 @@ export const configSchema = z
       .prefault({}),
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
     targets: z.array(targetSchema).default([]),
+    contacts: z.array(contactSchema).default([]).meta({ description: 'who is told about incidents, in which language and through which channels' }),
+    templates: templatesSchema.meta({ description: 'message template overrides per language and event; {{field}} names a field' }),
+    notifications: notificationsSchema,
+    downtimes: z.array(downtimeSchema).default([]).meta({ description: 'scheduled downtime: no messages about the covered targets while a window is active' }),
   })
   .superRefine((cfg, ctx) => {
     // Cross-references a per-field schema cannot see: unique names, known parents, no cycles.
@@ -113,6 +120,29 @@ export const configSchema = z
       t.parents.forEach((p, j) => {
         if (!index.has(p)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'parents', j], message: `unknown parent "${p}"; expected the name of another target` });
         else if (p === t.name) ctx.addIssue({ code: 'custom', path: ['targets', i, 'parents', j], message: 'a target cannot be its own parent' });
+      }),
+    );
+    const secretRefs = (obj: Record<string, unknown>, path: (string | number)[]) => {
+      for (const [key, value] of Object.entries(obj))
+        if (key.endsWith('_secret') && typeof value === 'string' && !(value in cfg.secrets))
+          ctx.addIssue({ code: 'custom', path: [...path, key], message: `unknown secret "${value}"; define it under "secrets:" with { env: VARIABLE } or { file: PATH }` });
+    };
+    cfg.targets.forEach((t, i) => {
+      if (t.host_check !== undefined && !t.checks.some((c) => ((c.name as string | undefined) ?? (c.type as string)) === t.host_check))
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'host_check'], message: `no check named "${t.host_check}" on target "${t.name}"` });
+    });
+    const contactNames = new Map<string, number>();
+    cfg.contacts.forEach((c, i) => {
+      if (contactNames.has(c.name)) ctx.addIssue({ code: 'custom', path: ['contacts', i, 'name'], message: `contact name "${c.name}" is already used by contacts[${contactNames.get(c.name)}]; names must be unique` });
+      else contactNames.set(c.name, i);
+      c.targets.forEach((t, j) => {
+        if (!index.has(t)) ctx.addIssue({ code: 'custom', path: ['contacts', i, 'targets', j], message: `unknown target "${t}"` });
+      });
+      c.channels.forEach((ch, j) => secretRefs(ch as Record<string, unknown>, ['contacts', i, 'channels', j]));
+    });
+    cfg.downtimes.forEach((d, i) =>
+      d.targets.forEach((t, j) => {
+        if (!index.has(t)) ctx.addIssue({ code: 'custom', path: ['downtimes', i, 'targets', j], message: `unknown target "${t}"` });
       }),
     );
     const byName = new Map(cfg.targets.map((t) => [t.name, t]));

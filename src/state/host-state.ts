@@ -64,7 +64,7 @@ export function computeStatuses(hosts: HostsState, policy: HostsPolicy): Record<
 }
 
 /** The DOWN hosts at the root of an UNREACHABLE host's outage. */
-function rootCauses(name: string, statuses: Record<string, HostStatus>, policy: HostsPolicy, seen = new Set<string>()): string[] {
+export function rootCauses(name: string, statuses: Record<string, HostStatus>, policy: HostsPolicy, seen = new Set<string>()): string[] {
   if (seen.has(name)) return [];
   seen.add(name);
   const out = new Set<string>();

@@ -1,0 +1,162 @@
+/**
+ * The daemon's alerting half (daemon.ts holds the rest; together they are the wiring layer, the
+ * only code that knows every room): results go into the state engine, its events into incidents,
+ * the incidents' news to the dispatcher; the engine's requests (re-run a check, wake me at) are
+ * carried out here. Policies come from the config and are rebuilt on reload.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from './core/clock.ts';
+import type { CheckResult } from './core/result.ts';
+import type { SecretLookup } from './core/secrets.ts';
+import type { PlannedCheck } from './config/checks.ts';
+import { weekdayNumber, type DowntimeConfig } from './config/policy.ts';
+import type { Config } from './config/schema.ts';
+import { IncidentManager } from './incidents/manager.ts';
+import { Dispatcher } from './notify/dispatch.ts';
+import type { IncidentDetails } from './notify/compose.ts';
+import type { CheckState } from './state/check-state.ts';
+import type { Downtime } from './state/downtime.ts';
+import { StateEngine, type EngineCheck, type EngineEvent } from './state/engine.ts';
+import type { ServicePolicy } from './state/service-engine.ts';
+import type { Store } from './store/types.ts';
+
+export interface AlertingDeps {
+  store: Store;
+  log: Logger;
+  clock: Clock;
+  secret: SecretLookup;
+  /** Runs a check now (a re-check the engine asked for). */
+  runNow(checkId: string): void;
+}
+
+function downtimeOf(d: DowntimeConfig): Downtime {
+  if (d.weekly) return { kind: 'weekly', days: d.weekly.days.map(weekdayNumber), time: d.weekly.time, durationMs: d.weekly.duration, utcOffsetMinutes: d.weekly.utc_offset, comment: d.comment };
+  return { kind: 'once', start: d.start!, end: d.end!, comment: d.comment };
+}
+
+/** The check of a target that says whether the host is up: `host_check`, or its first ping. */
+export function hostCheckName(t: Config['targets'][number]): string | undefined {
+  if (t.host_check) return t.host_check;
+  const ping = t.checks.find((c) => c.type === 'ping');
+  return ping ? ((ping.name as string | undefined) ?? 'ping') : undefined;
+}
+
+/** The engine's view of the planned checks under a config's notification policy. */
+export function engineChecks(cfg: Config, planned: readonly PlannedCheck[]): EngineCheck[] {
+  const n = cfg.notifications;
+  const hostChecks = new Map(cfg.targets.map((t) => [t.name, hostCheckName(t)]));
+  return planned.map((c) => {
+    const downtimes = cfg.downtimes
+      .filter((d) => (d.targets.includes(c.target.name) || d.tags.some((t) => c.target.tags.includes(t))) && (d.checks.length === 0 || d.checks.includes(c.name)))
+      .map(downtimeOf);
+    const policy: ServicePolicy = {
+      maxAttempts: c.maxAttempts,
+      reminderIntervalMs: n.reminder_interval,
+      escalations: n.escalations.map((e) => ({ afterMs: e.after, level: e.level })),
+      flap: n.flapping.enabled ? { window: n.flapping.window, highThreshold: n.flapping.high, lowThreshold: n.flapping.low } : null,
+      downtimes,
+    };
+    return { id: c.id, target: c.target.name, name: c.name, probe: c.type, isHostCheck: hostChecks.get(c.target.name) === c.name, policy };
+  });
+}
+
+export class Alerting {
+  readonly engine = new StateEngine();
+  readonly incidents: IncidentManager;
+  private dispatcher: Dispatcher;
+  private cfg: Config;
+  private wakes = new Map<string, ReturnType<Clock['setTimeout']>>();
+  private stopped = false;
+
+  constructor(
+    cfg: Config,
+    private readonly deps: AlertingDeps,
+  ) {
+    this.cfg = cfg;
+    this.incidents = new IncidentManager({ store: deps.store, coolDownMs: cfg.notifications.cool_down, log: deps.log.child({ room: 'incidents' }) });
+    this.dispatcher = this.makeDispatcher(cfg);
+  }
+
+  private makeDispatcher(cfg: Config): Dispatcher {
+    const n = cfg.notifications;
+    return new Dispatcher({
+      contacts: cfg.contacts,
+      templates: cfg.templates,
+      settleMs: n.settle,
+      delivery: { attempts: n.delivery.attempts, baseDelayMs: n.delivery.base_delay, maxDelayMs: n.delivery.max_delay, maxTotalMs: n.delivery.max_total },
+      secret: this.deps.secret,
+      log: this.deps.log.child({ room: 'notify' }),
+      clock: this.deps.clock,
+      target: (name) => this.cfg.targets.find((t) => t.name === name),
+      record: (id, kind, text, data) => this.incidents.record(id, kind, text, data, this.deps.clock.now()),
+      details: (id) => this.details(id),
+    });
+  }
+
+  /** Installs the checks of a config (at start and on reload); known states are kept. */
+  configure(cfg: Config, planned: readonly PlannedCheck[]): void {
+    const old = this.dispatcher;
+    this.cfg = cfg;
+    this.engine.configure(engineChecks(cfg, planned), Object.fromEntries(cfg.targets.map((t) => [t.name, t.parents])), this.deps.clock.now());
+    if (old) {
+      this.dispatcher = this.makeDispatcher(cfg);
+      // Messages already gathered still go out, through the channels they were meant for.
+      void old.drain();
+    }
+  }
+
+  /** After a restart: what the store says about checks and what people were told (open incidents). */
+  async restore(states: ReadonlyMap<string, CheckState>): Promise<void> {
+    await this.incidents.load(this.deps.clock.now());
+    this.engine.restore(states, this.incidents.told());
+  }
+
+  onResult(checkId: string, result: CheckResult): void {
+    if (this.stopped) return;
+    this.apply(this.engine.onResult(checkId, result, this.deps.clock.now()));
+  }
+
+  acknowledge(target: string, by: string, comment: string): void {
+    this.apply(this.engine.acknowledge(target, by, comment, this.deps.clock.now()));
+  }
+
+  private apply(events: EngineEvent[]): void {
+    if (events.length === 0) return;
+    const rest: EngineEvent[] = [];
+    for (const e of events) {
+      if (e.type === 'recheck') for (const id of e.checkIds) this.deps.runNow(id);
+      else if (e.type === 'wake') this.wake(e.checkId, e.at);
+      else rest.push(e);
+    }
+    if (rest.length === 0) return;
+    const dispatcher = this.dispatcher;
+    void this.incidents.handle(rest, this.deps.clock.now()).then((news) => {
+      for (const n of news) dispatcher.enqueue(n);
+    });
+  }
+
+  private wake(checkId: string, at: number): void {
+    const old = this.wakes.get(checkId);
+    if (old) this.deps.clock.clearTimeout(old);
+    const t = this.deps.clock.setTimeout(() => {
+      this.wakes.delete(checkId);
+      if (!this.stopped) this.apply(this.engine.tick(checkId, this.deps.clock.now()));
+    }, Math.max(0, at - this.deps.clock.now()));
+    this.wakes.set(checkId, t);
+  }
+
+  /** Findings and actions from the timeline (runbooks write them as `evidence` and `action`). */
+  private async details(incidentId: number): Promise<IncidentDetails> {
+    const events = await this.deps.store.incidentEvents(incidentId);
+    return { findings: events.filter((e) => e.kind === 'evidence').map((e) => e.text), actions: events.filter((e) => e.kind === 'action').map((e) => e.text) };
+  }
+
+  /** Sends what is gathered, waits for deliveries in flight (bounded by their own retry limits). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.wakes.values()) this.deps.clock.clearTimeout(t);
+    this.wakes.clear();
+    await this.incidents.handle([], this.deps.clock.now());
+    await this.dispatcher.stop();
+  }
+}
