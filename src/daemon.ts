@@ -107,7 +107,9 @@ export class Daemon {
       await daemon.stop();
       throw e;
     }
-    daemon.timers.push(setInterval(() => void daemon!.flushStates(), STATE_FLUSH_MS).unref());
+    // This timer is left referenced: it is what keeps the process alive when nothing else does
+    // (no web room; the scheduler's timer is unreferenced so tests and stop() never hang on it).
+    daemon.timers.push(setInterval(() => void daemon!.flushStates(), STATE_FLUSH_MS));
     daemon.timers.push(setInterval(() => void daemon!.maintain(), MAINTAIN_MS).unref());
     log.info({ config: opts.configFile, checks: daemon.entries.size, store: store.location }, `mamoru ${pkg.version} watching ${plural(cfg.targets.length, 'target')} with ${plural(daemon.entries.size, 'check')}`);
     return daemon;

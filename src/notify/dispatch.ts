@@ -128,7 +128,8 @@ export class Dispatcher {
     const tags = target?.tags ?? [];
     const contacts = this.opts.contacts.filter((c) => contactWants(c, { name: inc.target, tags }, what.level ?? 0));
     if (contacts.length === 0) {
-      this.opts.log.warn({ incident: inc.id }, `incident #${inc.id}: no contact wants news of ${inc.target}; nobody was told`);
+      // With no contacts at all (the default config) this is expected; with some, a gap in the config.
+      this.opts.log[this.opts.contacts.length === 0 ? 'info' : 'warn']({ incident: inc.id }, `incident #${inc.id}: no contact wants news of ${inc.target}; nobody was told`);
       return;
     }
     const details = await this.opts.details?.(inc.id).catch(() => undefined);

@@ -180,3 +180,28 @@ test('with no config, start writes one for this machine that validates', async (
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('with the web room turned off, the daemon keeps running and checking until it is told to stop', async () => {
+  const file = join(dir, 'no-web.yaml');
+  writeFileSync(
+    file,
+    `defaults: { interval: 500ms, retry_interval: 250ms, max_attempts: 2, timeout: 1s }
+store: { type: sqlite, path: ${join(dir, 'no-web.db')} }
+web: { enabled: false }
+targets:
+  - name: local
+    address: 127.0.0.1
+    checks:
+      - { type: tcp, name: down, port: ${downPort} }
+`,
+  );
+  const run = mamoruProcess(['start', '-c', file], { env: { MAMORU_LOG_FORMAT: 'json' } });
+  try {
+    await run.waitFor(/local\/down: \w+ -> CRITICAL \(hard\)/, 30_000);
+    assert.equal(run.child.exitCode, null, 'still running');
+  } finally {
+    run.child.kill('SIGTERM');
+  }
+  assert.equal(await run.exited, 0);
+  assert.match(run.output(), /mamoru stopped/);
+});
