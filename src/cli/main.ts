@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, UsageError } from '../core/errors.ts';
 import { registerCheck } from './check.ts';
 import { registerConfig } from './config.ts';
+import { registerExplain } from './explain.ts';
 import { registerStart } from './start.ts';
 import { registerIncidents } from './incidents.ts';
 import { registerNotify } from './notify.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerCheck(program);
   registerConfig(program);
+  registerExplain(program);
   registerIncidents(program);
   registerNotify(program);
   for (const c of program.commands) {
