@@ -1,0 +1,195 @@
+/**
+ * One open log file being followed: reads what was appended in big chunks, cuts it into lines
+ * (a last line without its newline is held until it is completed), and notices when the file was
+ * truncated (copytruncate) or its content replaced under the same inode (the hash of the first
+ * line changed). The open descriptor is what lets a renamed or deleted file be finished to its end.
+ */
+import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+
+/** The first line (at most HEAD_MAX bytes) identifies the content of a file. */
+const HEAD_MAX = 4096;
+
+export interface Head {
+  hash: string;
+  len: number;
+}
+
+/** gzip, bzip2, xz, zstd, lz4 frame magic: a compressed rotated file under a plain name. */
+const MAGIC: readonly number[][] = [[0x1f, 0x8b], [0x42, 0x5a, 0x68], [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], [0x28, 0xb5, 0x2f, 0xfd], [0x04, 0x22, 0x4d, 0x18]];
+
+function isCompressed(bytes: Buffer): boolean {
+  return MAGIC.some((m) => bytes.length >= m.length && m.every((b, i) => bytes[i] === b));
+}
+
+/** Hash of the first line of the open file, or undefined while it has no complete first line. */
+export async function readHead(fh: FileHandle): Promise<Head | undefined> {
+  const buf = Buffer.allocUnsafe(HEAD_MAX);
+  const { bytesRead } = await fh.read(buf, 0, HEAD_MAX, 0);
+  const nl = buf.subarray(0, bytesRead).indexOf(10);
+  const len = nl !== -1 ? nl + 1 : bytesRead === HEAD_MAX ? HEAD_MAX : 0;
+  if (len === 0) return undefined;
+  return { hash: createHash('sha256').update(buf.subarray(0, len)).digest('hex').slice(0, 32), len };
+}
+
+export class FollowedFile {
+  /** Bytes consumed from the start of the file, the held partial line included. */
+  offset = 0;
+  head: Head | undefined;
+  private partial: Buffer | undefined;
+  /** True while dropping the rest of a line that passed the length limit. */
+  private skipping = false;
+
+  private constructor(
+    public path: string,
+    readonly dev: bigint,
+    readonly ino: bigint,
+    private readonly fh: FileHandle,
+  ) {}
+
+  /**
+   * Opens a file for following; `undefined` when it is not a regular file, cannot be read, or is a
+   * compressed file under a plain name (never followed).
+   */
+  static async open(path: string): Promise<FollowedFile | undefined> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      const st = await fh.stat({ bigint: true });
+      const magic = Buffer.alloc(6);
+      const { bytesRead } = await fh.read(magic, 0, 6, 0);
+      if (!st.isFile() || isCompressed(magic.subarray(0, bytesRead))) {
+        await fh.close();
+        return undefined;
+      }
+      const f = new FollowedFile(path, st.dev, st.ino, fh);
+      f.head = await readHead(fh);
+      return f;
+    } catch {
+      await fh.close().catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  get key(): string {
+    return identityKey(this.dev, this.ino);
+  }
+
+  /** The position to save: the start of the held partial line, so a restart reads it whole. */
+  get committed(): number {
+    return this.offset - (this.partial?.length ?? 0);
+  }
+
+  async size(): Promise<number> {
+    return Number((await this.fh.stat({ bigint: true })).size);
+  }
+
+  /**
+   * The offset just after the last newline before `size` (looking back at most 64 KiB): where
+   * reading "from the end" starts, so a line half-written at that moment is read whole later.
+   */
+  async endOfLastLine(size: number): Promise<number> {
+    const back = Math.min(size, 64 * 1024);
+    if (back === 0) return size;
+    const buf = Buffer.allocUnsafe(back);
+    const { bytesRead } = await this.fh.read(buf, 0, back, size - back);
+    const nl = buf.subarray(0, bytesRead).lastIndexOf(10);
+    if (nl !== -1) return size - back + nl + 1;
+    return back === size ? 0 : size;
+  }
+
+  /** Starts over from the beginning (truncated or replaced file). */
+  reset(): void {
+    this.offset = 0;
+    this.partial = undefined;
+    this.skipping = false;
+    this.head = undefined;
+  }
+
+  /** Moves to `offset` (a saved position, or the end on a first start). */
+  seek(offset: number): void {
+    this.offset = offset;
+    this.partial = undefined;
+    this.skipping = false;
+  }
+
+  /**
+   * Checks that the content is still the one being followed: smaller than what was read
+   * (copytruncate) or a different first line (replaced in place) means start over. Returns why.
+   */
+  async verify(): Promise<'truncated' | 'replaced' | undefined> {
+    const size = await this.size();
+    if (size < this.offset) {
+      this.reset();
+      return 'truncated';
+    }
+    if (size === this.offset && this.head) return undefined;
+    const head = await readHead(this.fh);
+    if (this.head && (!head || head.hash !== this.head.hash)) {
+      this.reset();
+      this.head = head;
+      return 'replaced';
+    }
+    this.head ??= head;
+    return undefined;
+  }
+
+  /**
+   * Reads everything appended since the last read, in chunks of `buf`'s size, and hands each
+   * chunk's complete lines to `emit` (empty lines are dropped; a trailing CR is removed; a line
+   * longer than `maxLine` characters is cut there and the rest of it dropped).
+   */
+  async readNew(buf: Buffer, maxLine: number, emit: (lines: string[]) => void): Promise<void> {
+    for (;;) {
+      const { bytesRead } = await this.fh.read(buf, 0, buf.length, this.offset);
+      if (bytesRead === 0) return;
+      this.offset += bytesRead;
+      const lines = this.split(buf.subarray(0, bytesRead), maxLine);
+      if (lines.length > 0) emit(lines);
+      if (bytesRead < buf.length) return;
+    }
+  }
+
+  private split(chunk: Buffer, maxLine: number): string[] {
+    const out: string[] = [];
+    const lastNl = chunk.lastIndexOf(10);
+    if (lastNl !== -1) {
+      const region = chunk.subarray(0, lastNl);
+      const text = (this.partial ? Buffer.concat([this.partial, region]) : region).toString('utf8');
+      this.partial = undefined;
+      const lines = text.split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        let line = lines[i]!;
+        if (i === 0 && this.skipping) {
+          this.skipping = false;
+          continue;
+        }
+        if (line.endsWith('\r')) line = line.slice(0, -1);
+        if (line.length > maxLine) line = line.slice(0, maxLine);
+        if (line !== '') out.push(line);
+      }
+    }
+    const rest = chunk.subarray(lastNl + 1);
+    if (rest.length > 0) {
+      // Copied: the read buffer is reused for the next chunk.
+      this.partial = this.partial && lastNl === -1 ? Buffer.concat([this.partial, rest]) : Buffer.from(rest);
+      if (this.partial.length > maxLine * 4) {
+        // A line that never ends must not hold memory: cut it, drop the rest up to its newline.
+        if (!this.skipping) out.push(this.partial.toString('utf8').slice(0, maxLine));
+        this.partial = undefined;
+        this.skipping = true;
+      }
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+  }
+}
+
+export const identityKey = (dev: bigint, ino: bigint): string => `${dev}:${ino}`;
