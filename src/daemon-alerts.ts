@@ -116,8 +116,21 @@ export class Alerting {
     this.apply(this.engine.onResult(checkId, result, this.deps.clock.now()));
   }
 
-  acknowledge(target: string, by: string, comment: string): void {
-    this.apply(this.engine.acknowledge(target, by, comment, this.deps.clock.now()));
+  /**
+   * A person takes an open incident: its failing services are acknowledged (no reminders or
+   * escalations until they recover), and the timeline says who and why.
+   */
+  acknowledge(incidentId: number, by: string, comment: string): { ok: true } | { ok: false; status: 404 | 409; error: string } {
+    const inc = this.incidents.openIncidents().find((i) => i.id === incidentId);
+    if (!inc) {
+      const known = this.incidents.current(this.incidents.targetOf(incidentId) ?? '');
+      return known ? { ok: false, status: 409, error: `incident #${incidentId} is not open` } : { ok: false, status: 404, error: `no open incident #${incidentId}` };
+    }
+    const events = this.engine.acknowledge(inc.target, by, comment, this.deps.clock.now());
+    // A host outage has no service to acknowledge: the timeline still records who took it.
+    if (!events.some((e) => e.type === 'acknowledged')) void this.incidents.record(inc.id, 'acknowledged', `acknowledged by ${by}: ${comment}`, { by, comment }, this.deps.clock.now());
+    this.apply(events);
+    return { ok: true };
   }
 
   private apply(events: EngineEvent[]): void {

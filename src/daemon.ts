@@ -19,7 +19,21 @@ import { stores } from './store/index.ts';
 import type { CheckStateRecord, Store } from './store/types.ts';
 import { Metrics } from './web/metrics.ts';
 import { startWeb, type WebServer } from './web/server.tsx';
-import type { CheckView, StatusView } from './web/types.ts';
+import type { IncidentRecord } from './core/incident.ts';
+import type { CheckView, IncidentView, StatusView } from './web/types.ts';
+
+function incidentView(i: IncidentRecord): IncidentView {
+  return {
+    id: i.id,
+    target: i.target,
+    status: i.status,
+    severity: i.severity,
+    title: i.title,
+    opened_at: new Date(i.openedAt).toISOString(),
+    resolved_at: i.resolvedAt === null ? null : new Date(i.resolvedAt).toISOString(),
+    members: i.members.map((m) => ({ key: m.key, kind: m.kind, state: m.state, text: m.text, recovered: m.recoveredAt !== undefined })),
+  };
+}
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -100,7 +114,23 @@ export class Daemon {
       await daemon.alerting.restore(new Map([...daemon.entries].map(([id, e]) => [id, e.state])));
       scheduler.start();
       if (cfg.web.enabled) {
-        daemon.web = await startWeb({ status: () => daemon!.status(), metrics }, cfg.web.host, opts.webPort ?? cfg.web.port);
+        const d = daemon;
+        daemon.web = await startWeb(
+          {
+            status: () => d.status(),
+            metrics,
+            incidents: async ({ open, limit }) => (await store.incidents({ ...(open ? { status: 'open' as const } : {}), limit })).map(incidentView),
+            incident: async (id) => {
+              const inc = await store.incident(id);
+              if (!inc) return undefined;
+              const timeline = (await store.incidentEvents(id)).map((e) => ({ at: new Date(e.at).toISOString(), kind: e.kind, text: e.text }));
+              return { ...incidentView(inc), timeline };
+            },
+            acknowledge: (id, by, comment) => d.alerting.acknowledge(id, by, comment),
+          },
+          cfg.web.host,
+          opts.webPort ?? cfg.web.port,
+        );
         log.info({ url: daemon.web.url }, `web UI and API on ${daemon.web.url}`);
       }
     } catch (e) {
@@ -233,6 +263,10 @@ export class Daemon {
       summary,
       scheduler: { configured: s.configured, running: s.running, queued: s.queued },
       checks,
+      incidents: this.alerting.incidents
+        .openIncidents()
+        .sort((a, b) => b.id - a.id)
+        .map(incidentView),
     };
   }
 

@@ -11,6 +11,7 @@ import { registerExplain } from './explain.ts';
 import { registerStart } from './start.ts';
 import { registerIncidents } from './incidents.ts';
 import { registerNotify } from './notify.ts';
+import { registerAck } from './ack.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerExplain(program);
   registerIncidents(program);
   registerNotify(program);
+  registerAck(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

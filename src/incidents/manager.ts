@@ -74,6 +74,12 @@ export class IncidentManager {
     return [...this.byTarget.values()].filter((i) => i.status === 'open');
   }
 
+  /** The target of a known incident (open or in its cool-down). */
+  targetOf(id: number): string | undefined {
+    for (const inc of this.byTarget.values()) if (inc.id === id) return inc.target;
+    return undefined;
+  }
+
   /** The current incident of a target (open or in its cool-down). */
   current(target: string): IncidentRecord | undefined {
     return this.byTarget.get(target);

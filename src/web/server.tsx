@@ -6,13 +6,21 @@
 import { Hono } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Metrics } from './metrics.ts';
-import type { StatusView } from './types.ts';
+import type { AckOutcome, IncidentView, StatusView } from './types.ts';
 import { StatusPage } from './page.tsx';
 
 export interface WebDeps {
   status(): StatusView;
   metrics: Metrics;
+  /** Incidents from the store, newest first. */
+  incidents(opts: { open: boolean; limit: number }): Promise<IncidentView[]>;
+  /** One incident with its timeline. */
+  incident(id: number): Promise<(IncidentView & { timeline: { at: string; kind: string; text: string }[] }) | undefined>;
+  /** A person takes an open incident: no more reminders or escalations until it recovers. */
+  acknowledge(id: number, by: string, comment: string): AckOutcome;
 }
+
+const incidentId = (text: string): number | undefined => (/^\d{1,12}$/.test(text) ? Number(text) : undefined);
 
 export function createApp(deps: WebDeps): Hono {
   const app = new Hono();
@@ -22,6 +30,25 @@ export function createApp(deps: WebDeps): Hono {
     const id = `${c.req.param('target')}/${c.req.param('name')}`;
     const check = deps.status().checks.find((x) => x.id === id);
     return check ? c.json(check) : c.json({ error: `no check "${id}"` }, 404);
+  });
+  app.get('/api/incidents', async (c) => {
+    const limit = Math.min(500, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
+    return c.json(await deps.incidents({ open: c.req.query('open') !== undefined && c.req.query('open') !== '0', limit }));
+  });
+  app.get('/api/incidents/:id', async (c) => {
+    const id = incidentId(c.req.param('id'));
+    const inc = id === undefined ? undefined : await deps.incident(id);
+    return inc ? c.json(inc) : c.json({ error: `no incident ${c.req.param('id')}` }, 404);
+  });
+  app.post('/api/incidents/:id/ack', async (c) => {
+    const id = incidentId(c.req.param('id'));
+    if (id === undefined) return c.json({ error: 'expected an incident number' }, 404);
+    const body = (await c.req.json().catch(() => ({}))) as { by?: unknown; comment?: unknown };
+    const by = typeof body.by === 'string' && body.by.trim() ? body.by.trim().slice(0, 100) : undefined;
+    if (!by) return c.json({ error: 'expected a JSON body with "by" (who takes it) and optionally "comment"' }, 400);
+    const comment = typeof body.comment === 'string' ? body.comment.slice(0, 1000) : '';
+    const r = deps.acknowledge(id, by, comment);
+    return r.ok ? c.json({ ok: true }) : c.json({ error: r.error }, r.status);
   });
   app.get('/metrics', async (c) => c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
   app.notFound((c) => c.json({ error: `nothing at ${c.req.path}` }, 404));

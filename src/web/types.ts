@@ -25,4 +25,21 @@ export interface StatusView {
   summary: Record<StateName, number> & { pending: number };
   scheduler: { configured: number; running: number; queued: number };
   checks: CheckView[];
+  /** Open incidents, newest first. */
+  incidents: IncidentView[];
 }
+
+/** An incident as the page and the API show it. */
+export interface IncidentView {
+  id: number;
+  target: string;
+  status: 'open' | 'resolved';
+  severity: string;
+  title: string;
+  opened_at: string;
+  resolved_at: string | null;
+  members: { key: string; kind: string; state: string; text: string; recovered: boolean }[];
+}
+
+/** What a person can do through the API, and what came of it. */
+export type AckOutcome = { ok: true } | { ok: false; status: 404 | 409; error: string };
