@@ -1,0 +1,132 @@
+/**
+ * Is the port listening? (the runbook's `netstat -an | grep LISTEN | grep 80`). Read from the
+ * kernel's TCP table through the executor, or from `ss -ltn` when asked or when /proc cannot be
+ * read. The accept queue of each listener comes along: a full queue is a server that listens
+ * but does not keep up.
+ */
+import type { Executor } from '../executors/types.ts';
+import { readTcpTable } from './proc-net-tcp.ts';
+import { InspectionError, plural, type Evidence } from './types.ts';
+
+export interface ListeningSocket {
+  family: 4 | 6;
+  /** `0.0.0.0` or `::` for every address. */
+  address: string;
+  port: number;
+  /** Connections accepted by the kernel, waiting for the program to take them. */
+  queued: number;
+  /** The accept queue's size (the listen backlog); only `ss` knows it, /proc does not show it. */
+  backlog?: number | undefined;
+}
+
+export interface ListeningEvidence extends Evidence {
+  /** Where the facts came from. */
+  source: 'proc' | 'ss';
+  sockets: ListeningSocket[];
+  /** Distinct ports, ascending. */
+  ports: number[];
+}
+
+export interface PortEvidence extends Evidence {
+  port: number;
+  listening: boolean;
+  sockets: ListeningSocket[];
+  /** Some listener's accept queue is full: it listens but does not keep up. */
+  queueFull: boolean;
+  source: 'proc' | 'ss';
+}
+
+export interface ListeningOptions {
+  /** `proc` (/proc/net/tcp*), `ss` (`ss -ltn`), or `auto`: proc, then ss. @defaultValue 'auto' */
+  source?: 'auto' | 'proc' | 'ss';
+  timeoutMs?: number;
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::']);
+
+/** Parses `ss -ltn` / `ss -ltnH` output (header lines are skipped). */
+export function parseSsListening(text: string): ListeningSocket[] {
+  const out: ListeningSocket[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4 || f[0] !== 'LISTEN') continue;
+    const local = f[3]!;
+    const colon = local.lastIndexOf(':');
+    const port = Number(local.slice(colon + 1));
+    if (colon < 0 || !Number.isInteger(port)) continue;
+    let address = local.slice(0, colon).replace(/%[^\]]*/, '');
+    address = address.replace(/^\[(.*)\]$/, '$1');
+    // Old ss prints `:::22` and `*:80`: both mean every address.
+    if (address === '' || address === '::' || address === '*') address = '::';
+    const family = address.includes(':') ? 6 : 4;
+    // An IPv6 socket on an IPv4-mapped address: written as IPv4, as /proc's reading does.
+    if (address.startsWith('::ffff:') && address.includes('.')) address = address.slice(7);
+    out.push({ family, address, port, queued: Number(f[1]) || 0, backlog: Number(f[2]) || 0 });
+  }
+  return out;
+}
+
+async function fromSs(exec: Executor, timeoutMs: number): Promise<ListeningSocket[]> {
+  let r = await exec.run(['ss', '-ltnH'], { timeoutMs, maxOutputBytes: 8 * 1024 * 1024 });
+  // ss before iproute2 4.12 has no -H: the header line is skipped by the parser anyway.
+  if (r.code !== 0 && /invalid option|unrecognized|illegal/i.test(r.stderr)) r = await exec.run(['ss', '-ltn'], { timeoutMs, maxOutputBytes: 8 * 1024 * 1024 });
+  if (r.code !== 0) throw new InspectionError('listening', `ss -ltn failed on ${exec.name} (${r.timedOut ? 'timed out' : `exit ${r.code ?? r.signal}`}): ${r.stderr.trim()}`);
+  return parseSsListening(r.stdout);
+}
+
+function summarize(sockets: ListeningSocket[]): string {
+  const ports = [...new Set(sockets.map((s) => s.port))].sort((a, b) => a - b);
+  if (ports.length === 0) return 'no TCP port is listening';
+  return `listening on TCP ${ports.length === 1 ? 'port' : 'ports'} ${ports.join(', ')} (${plural(sockets.length, 'socket')})`;
+}
+
+/** Every listening TCP socket on the server. */
+export async function inspectListening(exec: Executor, opts: ListeningOptions = {}): Promise<ListeningEvidence> {
+  const source = opts.source ?? 'auto';
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  let sockets: ListeningSocket[] | undefined;
+  let used: 'proc' | 'ss' = 'proc';
+  if (source !== 'ss') {
+    try {
+      sockets = (await readTcpTable(exec, { timeoutMs }))
+        .filter((s) => s.state === 'LISTEN')
+        .map((s) => ({ family: s.family, address: s.localAddress, port: s.localPort, queued: s.rxQueue }));
+    } catch (e) {
+      if (source === 'proc') throw e;
+    }
+  }
+  if (!sockets) {
+    used = 'ss';
+    sockets = await fromSs(exec, timeoutMs);
+  }
+  sockets.sort((a, b) => a.port - b.port || a.family - b.family || a.address.localeCompare(b.address));
+  const ports = [...new Set(sockets.map((s) => s.port))];
+  return { source: used, sockets, ports, summary: summarize(sockets) };
+}
+
+/**
+ * Whether something listens on `port` (on `address`, when given: a socket on that address or on
+ * every address counts).
+ */
+export function isListening(evidence: Pick<ListeningEvidence, 'sockets'>, port: number, address?: string): boolean {
+  return evidence.sockets.some((s) => s.port === port && (address === undefined || s.address === address || WILDCARDS.has(s.address)));
+}
+
+/** The runbook's question for one port, answered with the listeners and their queues. */
+export async function inspectPort(exec: Executor, port: number, opts: ListeningOptions & { address?: string } = {}): Promise<PortEvidence> {
+  const all = await inspectListening(exec, opts);
+  const mine = (list: ListeningSocket[]) => list.filter((s) => s.port === port && (opts.address === undefined || s.address === opts.address || WILDCARDS.has(s.address)));
+  let sockets = mine(all.sockets);
+  // Connections wait to be accepted and /proc does not say how many fit: ask ss, if it is there.
+  if (sockets.some((s) => s.queued > 0 && s.backlog === undefined)) {
+    const withBacklog = await fromSs(exec, opts.timeoutMs ?? 15_000).catch(() => undefined);
+    if (withBacklog) sockets = sockets.map((s) => ({ ...s, backlog: withBacklog.find((w) => w.port === s.port && w.address === s.address)?.backlog }));
+  }
+  const listening = sockets.length > 0;
+  // The kernel's own test (sk_acceptq_is_full): more waiting than the backlog; new SYNs are dropped.
+  const full = sockets.filter((s) => s.backlog !== undefined && s.queued > s.backlog);
+  const where = [...new Set(sockets.map((s) => (s.family === 6 && s.address !== '::' ? `[${s.address}]` : s.address)))].join(', ');
+  let summary = listening ? `port ${port} is listening on ${where}` : `nothing listens on TCP port ${port}${opts.address ? ` at ${opts.address}` : ''}`;
+  if (full.length > 0) summary += `; its accept queue is full (${full[0]!.queued}/${full[0]!.backlog}): the program is not taking connections fast enough`;
+  return { port, listening, sockets, queueFull: full.length > 0, source: all.source, summary };
+}
