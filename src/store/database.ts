@@ -89,6 +89,20 @@ export interface IncidentEventsTable {
   data: string | null;
 }
 
+export interface BansTable {
+  ban_key: string;
+  address: string;
+  port: number | null;
+  proto: string | null;
+  jail: string;
+  reason: string;
+  created_at: number;
+  until: number | null;
+  ban_count: number;
+  /** JSON object; null when nothing was found. */
+  enrichment: string | null;
+}
+
 export interface Database {
   results: ResultsTable;
   rollups_minute: RollupsTable;
@@ -98,6 +112,7 @@ export interface Database {
   store_meta: StoreMetaTable;
   incidents: IncidentsTable;
   incident_events: IncidentEventsTable;
+  bans: BansTable;
 }
 
 export type RollupTable = 'rollups_minute' | 'rollups_hour';

@@ -13,7 +13,8 @@ import { StoreClosedError, StoreOpenError } from './errors.ts';
 import { migrate } from './migrate.ts';
 import { migrations as builtinMigrations, type SqlDialect, type StoreMigration } from './migrations/index.ts';
 import { applyRetention, rollUp, type Retention } from './rollup.ts';
-import { assertStorable, incidentEventFromRow, incidentFromRow, incidentToRow, resultFromRow, resultToRow, rollupFromRow, stateFromRow, stateToRow } from './rows.ts';
+import { assertStorable, banFromRow, banToRow, incidentEventFromRow, incidentFromRow, incidentToRow, resultFromRow, resultToRow, rollupFromRow, stateFromRow, stateToRow } from './rows.ts';
+import type { BanRecord } from '../core/ban.ts';
 import type { IncidentEvent, IncidentRecord, IncidentStatus } from '../core/incident.ts';
 import type { CheckStateRecord, ConfigRevision, ConfigRevisionInfo, MaintainReport, Rollup, RollupResolution, Store, StoredResult } from './types.ts';
 
@@ -232,6 +233,36 @@ class KyselyStore implements Store {
   async incidentEvents(incidentId: number): Promise<IncidentEvent[]> {
     const rows = await this.conn().selectFrom('incident_events').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute();
     return rows.map(incidentEventFromRow);
+  }
+
+  async saveBan(ban: BanRecord): Promise<void> {
+    const row = banToRow(ban);
+    const { ban_key: _key, ...rest } = row;
+    await this.conn()
+      .insertInto('bans')
+      .values(row)
+      .onConflict((oc) => oc.column('ban_key').doUpdateSet(rest))
+      .execute();
+  }
+
+  async removeBans(address: string): Promise<number> {
+    const r = await this.conn().deleteFrom('bans').where('address', '=', address).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async bans(opts: { activeAt?: number } = {}): Promise<BanRecord[]> {
+    let q = this.conn().selectFrom('bans').selectAll();
+    if (opts.activeAt !== undefined) {
+      const at = opts.activeAt;
+      q = q.where((eb) => eb.or([eb('until', 'is', null), eb('until', '>', at)]));
+    }
+    const rows = await q.orderBy('created_at').orderBy('ban_key').execute();
+    return rows.map(banFromRow);
+  }
+
+  async expireBans(now: number): Promise<number> {
+    const r = await this.conn().deleteFrom('bans').where('until', 'is not', null).where('until', '<=', now).executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   close(): Promise<void> {

@@ -7,7 +7,8 @@ import type { Insertable, Selectable } from 'kysely';
 import type { NagiosState } from '../core/nagios.ts';
 import type { PerfDatum } from '../core/perfdata.ts';
 import type { IncidentEvent, IncidentMember, IncidentRecord, IncidentSeverity, IncidentStatus, IncidentEventKind } from '../core/incident.ts';
-import type { CheckStatesTable, IncidentEventsTable, IncidentsTable, ResultsTable, RollupsTable } from './database.ts';
+import { banKey, type BanRecord } from '../core/ban.ts';
+import type { BansTable, CheckStatesTable, IncidentEventsTable, IncidentsTable, ResultsTable, RollupsTable } from './database.ts';
 import type { CheckStateRecord, Rollup, StoredResult } from './types.ts';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
@@ -144,4 +145,32 @@ export function incidentFromRow(r: Selectable<IncidentsTable>): IncidentRecord {
 
 export function incidentEventFromRow(r: Selectable<IncidentEventsTable>): IncidentEvent {
   return { id: num(r.id), incidentId: num(r.incident_id), at: num(r.at), kind: r.kind as IncidentEventKind, text: r.text, ...(r.data === null ? {} : { data: JSON.parse(r.data) as Record<string, unknown> }) };
+}
+
+export function banToRow(b: BanRecord): Insertable<BansTable> {
+  return {
+    ban_key: banKey(b),
+    address: b.address,
+    port: b.port ?? null,
+    proto: b.port === undefined ? null : (b.proto ?? 'tcp'),
+    jail: b.jail,
+    reason: b.reason,
+    created_at: Math.round(b.createdAt),
+    until: b.until === undefined ? null : Math.round(b.until),
+    ban_count: b.banCount,
+    enrichment: b.enrichment ? JSON.stringify(b.enrichment) : null,
+  };
+}
+
+export function banFromRow(r: Selectable<BansTable>): BanRecord {
+  return {
+    address: r.address,
+    ...(r.port === null ? {} : { port: num(r.port), proto: (r.proto ?? 'tcp') as 'tcp' | 'udp' }),
+    jail: r.jail,
+    reason: r.reason,
+    createdAt: num(r.created_at),
+    ...(r.until === null ? {} : { until: num(r.until) }),
+    banCount: num(r.ban_count),
+    ...(r.enrichment === null ? {} : { enrichment: JSON.parse(r.enrichment) as Record<string, unknown> }),
+  };
 }

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { NagiosState } from '../core/nagios.ts';
 import type { CheckResult } from '../core/result.ts';
+import type { BanRecord } from '../core/ban.ts';
 import type { IncidentEvent, IncidentRecord, IncidentStatus } from '../core/incident.ts';
 import type { StoreMigration } from './migrations/index.ts';
 
@@ -149,6 +150,15 @@ export interface Store {
   incident(id: number): Promise<IncidentRecord | undefined>;
   /** An incident's timeline, oldest first. */
   incidentEvents(incidentId: number): Promise<IncidentEvent[]>;
+
+  /** Inserts or replaces a ban (by address, port and protocol). */
+  saveBan(ban: BanRecord): Promise<void>;
+  /** Removes every ban of this address or network (all ports); returns how many there were. */
+  removeBans(address: string): Promise<number>;
+  /** Bans, oldest first; with `activeAt`, only those not ended by then. */
+  bans(opts?: { activeAt?: number }): Promise<BanRecord[]>;
+  /** Deletes bans that ended before `now`; returns how many. */
+  expireBans(now: number): Promise<number>;
 
   /** Writes what write() queued, then closes the database. Later calls do nothing. */
   close(): Promise<void>;

@@ -44,3 +44,28 @@ export function runIncidentsContract(factory: HarnessFactory): void {
       assert.deepEqual(await again.incidents({ status: 'open' }), [b]);
     }));
 }
+
+export function runBansContract(factory: HarnessFactory): void {
+  test('bans: saved by address, port and protocol, replaced, listed, expired and removed', (t) =>
+    withStores(factory, async (open, h) => {
+      const store = await open();
+      const attacker = { address: '178.216.51.67', port: 110, proto: 'tcp' as const, jail: 'pop3', reason: '5 failures (vpopmail) in 10m', createdAt: T0, until: T0 + 600_000, banCount: 1, enrichment: { country: 'RU', owner: 'Example Net' } };
+      const net6 = { address: '2001:db8:1:2::/64', jail: 'ssh', reason: '3 failures (sshd) in 10m', createdAt: T0 + 1, banCount: 2 };
+      await store.saveBan(attacker);
+      await store.saveBan(net6);
+      await store.saveBan({ ...attacker, port: undefined, proto: undefined, until: T0 + 60_000, reason: 'all ports' });
+      // Same start time: ordered by address, then port.
+      assert.deepEqual(await store.bans(), [{ address: '178.216.51.67', jail: 'pop3', reason: 'all ports', createdAt: T0, until: T0 + 60_000, banCount: 1, enrichment: { country: 'RU', owner: 'Example Net' } }, attacker, net6]);
+      const longer = { ...attacker, until: T0 + 1_200_000, banCount: 2 };
+      await store.saveBan(longer);
+      assert.deepEqual((await store.bans({ activeAt: T0 + 120_000 })).map((b) => [b.address, b.port, b.until]), [['178.216.51.67', 110, T0 + 1_200_000], ['2001:db8:1:2::/64', undefined, undefined]]);
+      assert.equal(await store.expireBans(T0 + 120_000), 1, 'the all-ports ban ended');
+      if (!cannotReopen(t, h)) {
+        await store.close();
+        const again = await open();
+        assert.deepEqual((await again.bans()).map((b) => b.address), ['178.216.51.67', '2001:db8:1:2::/64'], 'bans survive a restart');
+        assert.equal(await again.removeBans('178.216.51.67'), 1);
+        assert.deepEqual((await again.bans()).map((b) => b.address), ['2001:db8:1:2::/64']);
+      }
+    }));
+}

@@ -12,7 +12,7 @@ import { StoreClosedError } from '../../src/store/errors.ts';
 import type { Store, StoreContext, StoredResult } from '../../src/store/types.ts';
 import { runMaintainContract } from './contract-maintain.ts';
 import { runPersistenceContract } from './contract-persistence.ts';
-import { runIncidentsContract } from './contract-incidents.ts';
+import { runBansContract, runIncidentsContract } from './contract-incidents.ts';
 
 export interface StoreHarness {
   /** Opens the store on this harness's database; a second call reopens the same one when persistent. */
@@ -204,5 +204,6 @@ export function runStoreContract(name: string, factory: HarnessFactory, opts: { 
     runMaintainContract(factory);
     runPersistenceContract(factory, opts.persistent);
     runIncidentsContract(factory);
+    runBansContract(factory);
   });
 }

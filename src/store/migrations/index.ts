@@ -6,6 +6,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import initial from './0001-initial.ts';
 import incidents from './0002-incidents.ts';
+import bans from './0003-bans.ts';
 
 /** The SQL dialects the shared store code speaks. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -19,6 +20,7 @@ export interface StoreMigration {
 export const migrations: Record<string, StoreMigration> = {
   '0001-initial': initial,
   '0002-incidents': incidents,
+  '0003-bans': bans,
 };
 
 /** The schema version a migration name stands for: `0003-rollups` is 3. */
