@@ -14,19 +14,10 @@ import { createLab } from '../../test/lab/network.ts';
 import { startDovecot } from '../../test/lab/daemons/dovecot.ts';
 import { mamoruProcess } from '../../test/helpers/cli.ts';
 import { smtpPeer } from '../../test/notify/mail.ts';
+import { until } from '../../test/helpers/wait.ts';
 
 const runs = Number(process.argv[2] ?? 10);
 const GOAL_S = 10;
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const lab = await createLab();
 const dir = mkdtempSync(join(tmpdir(), 'mamoru-bench-notify-'));

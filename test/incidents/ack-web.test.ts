@@ -13,6 +13,7 @@ import { silentLogger } from '../../src/core/log.ts';
 import { Daemon } from '../../src/daemon.ts';
 import { mamoru } from '../helpers/cli.ts';
 import { parseMail, smtpPeer, type SmtpPeer } from '../notify/mail.ts';
+import { until } from '../helpers/wait.ts';
 
 let dir: string;
 let smtp: SmtpPeer;
@@ -24,16 +25,6 @@ after(async () => {
   await smtp.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const subjects = () => smtp.mails.map((m) => parseMail(m.raw).headers.subject!);
 

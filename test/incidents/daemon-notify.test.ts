@@ -17,6 +17,7 @@ import { Daemon } from '../../src/daemon.ts';
 import { mamoru } from '../helpers/cli.ts';
 import { parseMail, smtpPeer, type SmtpPeer } from '../notify/mail.ts';
 import { recordingServer } from '../notify/peers.ts';
+import { until } from '../helpers/wait.ts';
 
 let dir: string;
 let smtp: SmtpPeer;
@@ -48,16 +49,6 @@ async function service(): Promise<{ port: number; stop(): Promise<void>; start()
     start,
     stop: () => new Promise<void>((r) => server!.close(() => r())),
   };
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const mailsTo = (addr: string) => smtp.mails.filter((m) => m.rcptTo.includes(addr)).map((m) => ({ ...parseMail(m.raw), to: m.rcptTo }));
@@ -239,7 +230,6 @@ contacts:
     assert.match(failed.body, /HTTP 500/);
     assert.equal(hook.requests.length, 3, 'retried as configured, then given up');
     const inc = daemon.alerting.incidents.current('web1')!;
-    await until('the timeline', async () => true);
     await new Promise((r) => setTimeout(r, 300));
     const store = (daemon as unknown as { store: import('../../src/store/types.ts').Store }).store;
     const timeline = await store.incidentEvents(inc.id);
