@@ -1,0 +1,309 @@
+/**
+ * `mamoru logtest <filter|all> <file|->`: runs filters over a log and shows what they find, the
+ * counterpart of fail2ban-regex. Counts per filter and per address, and the lines no filter took
+ * that still look like failures ("fail", "invalid", "denied", "not found", "mismatch"): what to
+ * check before trusting a jail with a log. `--json` prints one object per matched line instead.
+ * `mamoru logtest --list` names the filters.
+ *
+ * Built for large logs: the file is read in 4 MiB blocks, decoded in 64 KiB pieces and split into
+ * lines here (no readline), and the scanner allocates only for matches; a progress bar shows on a
+ * terminal for big files. Log text printed for people has its control characters escaped: a log
+ * line is client text, and an escape sequence must not reach the operator's terminal.
+ */
+import { once } from 'node:events';
+import { open, stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { UsageError } from '../core/errors.ts';
+import type { Failure, FilterDefinition } from '../guard/failure.ts';
+import { filters } from '../guard/filters/index.ts';
+import { LogScanner } from '../guard/filters/scanner.ts';
+import { checkTimeZone, systemTimeZone, TimeZoneError } from '../guard/log-time.ts';
+
+const BLOCK = 4 << 20;
+/** Text handed on at a time (see textBlocks). */
+const PIECE = 64 << 10;
+/** Files from this size on get a progress bar (when stderr is a terminal). */
+const PROGRESS_FROM = 32 << 20;
+/** Words of a failure, looked for in the lines no filter took. */
+const SUSPICIOUS = /\b(?:fail(?:ed|ure|s)?|invalid|denied|not found|mismatch)\b/i;
+const EXAMPLES = 5;
+const NON_ASCII = /[^\x00-\x7f]/;
+const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+
+interface LogtestOptions {
+  list?: boolean;
+  json?: boolean;
+  timeZone?: string;
+  top: string;
+}
+
+/**
+ * The log as text blocks that end at a line end (the last one gets a newline added when the
+ * file does not end with one). Decoded as Latin-1, one character per byte: twice as fast as
+ * UTF-8 and the same for every filter (all they look for is ASCII, and no UTF-8 byte of a
+ * multi-byte character is ASCII); text shown to people goes through `utf8()`. `onBytes` is told
+ * how far reading has come.
+ */
+async function* textBlocks(file: string, onBytes: (n: number) => void): AsyncGenerator<string> {
+  if (file === '-') {
+    let carry: Buffer = Buffer.alloc(0);
+    for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+      const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const last = buf.lastIndexOf(10);
+      if (last < 0) {
+        carry = buf;
+        continue;
+      }
+      yield buf.toString('latin1', 0, last + 1);
+      carry = buf.subarray(last + 1);
+    }
+    if (carry.length) yield carry.toString('latin1') + '\n';
+    return;
+  }
+  const fh = await open(file, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(BLOCK);
+    let kept = 0;
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, kept, buf.length - kept, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      onBytes(total);
+      const end = kept + bytesRead;
+      const last = buf.lastIndexOf(10, end - 1);
+      if (last < 0) {
+        kept = end;
+        // One line longer than the buffer: make room rather than cut it.
+        if (kept === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]);
+        continue;
+      }
+      // Decoded in pieces small enough for the young generation: a 4 MiB string would go to the
+      // large-object space, and 30 of them per 126 MB log make the collector mark the whole heap.
+      for (let from = 0; from <= last; ) {
+        const cut = from + PIECE > last ? last : buf.lastIndexOf(10, from + PIECE - 1);
+        const to = cut < from ? last : cut;
+        yield buf.toString('latin1', from, to + 1);
+        from = to + 1;
+      }
+      buf.copyWithin(0, last + 1, end);
+      kept = end - last - 1;
+    }
+    if (kept) yield buf.toString('latin1', 0, kept) + '\n';
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Text cut from a Latin-1 block, as the UTF-8 it was written in. */
+function utf8(s: string): string {
+  return NON_ASCII.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s;
+}
+
+/** stdout with a large buffer and backpressure; a closed pipe (`| head`) ends the program quietly. */
+class Output {
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor() {
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
+
+  async write(s: string): Promise<void> {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= 1 << 16) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (!this.parts.length) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+  }
+}
+
+/** A one-line progress bar on stderr, redrawn at most four times a second. */
+function progressBar(size: number, started: number): { update(bytes: number, lines: number): void; clear(): void } {
+  let last = 0;
+  return {
+    update(bytes, lines) {
+      const now = Date.now();
+      if (now - last < 250) return;
+      last = now;
+      const part = Math.min(1, bytes / size);
+      const width = 30;
+      const done = Math.round(part * width);
+      const rate = lines / Math.max(0.001, (now - started) / 1000);
+      process.stderr.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${(part * 100).toFixed(0).padStart(3)}%  ${mb(bytes)} of ${mb(size)}  ${Math.round(rate).toLocaleString('en-US')} lines/s `);
+    },
+    clear() {
+      if (last) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
+const num = (n: number) => n.toLocaleString('en-US');
+
+function listFilters(): void {
+  const entries = Object.entries(filters) as [string, FilterDefinition][];
+  const width = Math.max(...entries.map(([t]) => t.length));
+  for (const [type, f] of entries) {
+    process.stdout.write(`${type.padEnd(width)}  ${f.summary}${f.programs?.length ? ` (syslog: ${f.programs.join(', ')})` : ''}\n`);
+  }
+}
+
+function selectFilters(name: string): FilterDefinition[] {
+  if (name === 'all') return Object.values(filters);
+  const f = (filters as Record<string, FilterDefinition>)[name];
+  if (!f) throw new UsageError(`unknown filter "${name}": the filters are ${Object.keys(filters).join(', ')} (or "all")`);
+  return [f];
+}
+
+async function checkInput(file: string): Promise<number | undefined> {
+  if (file === '-') return undefined;
+  try {
+    const s = await stat(file);
+    if (!s.isFile()) throw new UsageError(`${file}: not a regular file (give a log file, or "-" for standard input)`);
+    return s.size;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
+}
+
+/** What the run found, for the summary. */
+class Tally {
+  lines = 0;
+  matched = 0;
+  readonly perFilter: number[];
+  readonly perAddress = new Map<string, number[]>();
+  suspicious = 0;
+  readonly examples: string[] = [];
+  private readonly index: Record<string, number> = Object.create(null) as Record<string, number>;
+
+  constructor(readonly chosen: FilterDefinition[]) {
+    this.perFilter = chosen.map(() => 0);
+    chosen.forEach((f, i) => (this.index[f.type] = i));
+  }
+
+  add(f: Failure): void {
+    this.matched++;
+    const i = this.index[f.filter]!;
+    this.perFilter[i]!++;
+    let row = this.perAddress.get(f.address);
+    if (!row) this.perAddress.set(f.address, (row = this.chosen.map(() => 0)));
+    row[i]!++;
+  }
+
+  /** A line no filter took that holds a suspicious word. */
+  suspect(line: string, lineNo: number): void {
+    this.suspicious++;
+    if (this.examples.length >= EXAMPLES) return;
+    const text = utf8(line.length > 240 ? line.slice(0, 240) + '...' : line).replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+    this.examples.push(`  ${lineNo}: ${text}`);
+  }
+
+  report(seconds: number, cpuSeconds: number, top: number): string {
+    const out: string[] = [];
+    const rate = cpuSeconds > 0 ? `, ${num(Math.round(this.lines / cpuSeconds))} lines per CPU-second` : '';
+    out.push(`Lines: ${num(this.lines)} read in ${seconds.toFixed(2)} s (${cpuSeconds.toFixed(2)} CPU-s${rate}); ${num(this.matched)} matched, ${num(this.lines - this.matched)} not matched`);
+    out.push('', 'Failures per filter:');
+    const width = Math.max(...this.chosen.map((f) => f.type.length));
+    this.chosen.forEach((f, i) => out.push(`  ${f.type.padEnd(width)}  ${num(this.perFilter[i]!).padStart(10)}`));
+    const rows = [...this.perAddress].map(([a, r]) => ({ a, r, total: r.reduce((x, y) => x + y, 0) }));
+    rows.sort((x, y) => y.total - x.total || (x.a < y.a ? -1 : 1));
+    const shown = top > 0 ? rows.slice(0, top) : rows;
+    out.push('', `Addresses: ${num(rows.length)}${shown.length < rows.length ? ` (the top ${shown.length})` : ''}`);
+    const aw = Math.max(0, ...shown.map((x) => x.a.length));
+    for (const x of shown) {
+      const parts = this.chosen.map((f, i) => (x.r[i] ? `${f.type} ${num(x.r[i]!)}` : '')).filter(Boolean);
+      out.push(`  ${x.a.padEnd(aw)}  ${num(x.total).padStart(10)}${this.chosen.length > 1 ? `  (${parts.join(', ')})` : ''}`);
+    }
+    out.push('', `Not matched but look like failures: ${num(this.suspicious)}${this.suspicious ? ', for example:' : ''}`);
+    out.push(...this.examples);
+    return out.join('\n') + '\n';
+  }
+}
+
+async function run(filterName: string, file: string, opts: LogtestOptions): Promise<void> {
+  const chosen = selectFilters(filterName);
+  const top = Number(opts.top);
+  if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top: expected a whole number (0 for all), got "${opts.top}"`);
+  let timeZone: string;
+  try {
+    timeZone = checkTimeZone(opts.timeZone ?? systemTimeZone());
+  } catch (e) {
+    if (e instanceof TimeZoneError) throw new UsageError(`--time-zone: ${e.message}`);
+    throw e;
+  }
+  const size = await checkInput(file);
+  const scanner = new LogScanner(chosen, { timeZone });
+  const tally = new Tally(chosen);
+  const out = opts.json ? new Output() : undefined;
+  const started = Date.now();
+  const cpu = process.cpuUsage();
+  const bar = size !== undefined && size >= PROGRESS_FROM && process.stderr.isTTY ? progressBar(size, started) : undefined;
+  let bytes = 0;
+  let lastTime = NaN;
+  let lastIso = '';
+  let lineNo = 0;
+  for await (const block of textBlocks(file, (n) => (bytes = n))) {
+    let pos = 0;
+    for (;;) {
+      const nl = block.indexOf('\n', pos);
+      if (nl < 0) break;
+      const end = nl > pos && block.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      lineNo++;
+      if (end === pos) {
+        pos = nl + 1;
+        continue;
+      }
+      const line = block.slice(pos, end);
+      pos = nl + 1;
+      const f = scanner.scan(line, lineNo);
+      if (!f) {
+        if (SUSPICIOUS.test(line)) tally.suspect(line, lineNo);
+        continue;
+      }
+      tally.add(f);
+      if (out) {
+        if (f.time !== lastTime) {
+          lastTime = f.time;
+          lastIso = new Date(f.time).toISOString();
+        }
+        await out.write(JSON.stringify({ line: lineNo, filter: f.filter, address: f.address, time: lastIso, user: f.user === undefined ? undefined : utf8(f.user) }) + '\n');
+      }
+    }
+    bar?.update(bytes, lineNo);
+  }
+  tally.lines = lineNo;
+  bar?.clear();
+  if (out) return out.flush();
+  const used = process.cpuUsage(cpu);
+  process.stdout.write(tally.report((Date.now() - started) / 1000, (used.user + used.system) / 1e6, top));
+}
+
+export function registerLogtest(program: Command): void {
+  program
+    .command('logtest')
+    .description('run log filters over a file and show what they find (the fail2ban-regex counterpart)')
+    .argument('[filter]', 'a filter name, or "all" (see --list)')
+    .argument('[file]', 'the log file, or "-" for standard input')
+    .option('--list', 'name the filters and exit')
+    .option('--json', 'print one JSON object per matched line: {"line","filter","address","time","user"}')
+    .option('--time-zone <zone>', 'IANA time zone of times the log writes without an offset (default: this machine\'s)')
+    .option('--top <n>', 'how many addresses to show (0: all)', '10')
+    .addHelpText('after', '\nExamples:\n  mamoru logtest --list\n  mamoru logtest all /var/log/mail.log\n  mamoru logtest sshd /var/log/auth.log --json\n  zcat mail.log.1.gz | mamoru logtest vpopmail - --time-zone Asia/Tokyo')
+    .action(async (filter: string | undefined, file: string | undefined, opts: LogtestOptions) => {
+      if (opts.list) return listFilters();
+      if (!filter || !file) throw new UsageError(`logtest needs a filter (one of ${Object.keys(filters).join(', ')}, or "all") and a file (or "-"); see mamoru logtest --help`);
+      await run(filter, file, opts);
+    });
+}

@@ -1,0 +1,78 @@
+/**
+ * What a filter finds in a log line (a failure: who failed to log in, when, as whom) and the shape
+ * every filter has. The address is the only part a ban is built from, so it is validated and put
+ * in one canonical form here, once, for every filter: `::ffff:1.2.3.4` (what dual-stack daemons
+ * print) and `1.2.3.4` are the same attacker.
+ */
+import net from 'node:net';
+import { formatAddress, parseIp } from './address.ts';
+
+/** One authentication failure found in a log line. */
+export interface Failure {
+  /** The client's address, canonical: IPv4 dotted quad or RFC 5952 IPv6 (`2001:db8::1`). */
+  address: string;
+  /** When it happened, in milliseconds since the epoch (from the line; the reading time when the line has none). */
+  time: number;
+  /** The login name the client tried, when the line names it (attacker-chosen text: display only). */
+  user?: string | undefined;
+  /** The filter that found it (its `type`). */
+  filter: string;
+  /** 1-based line number in the file or stream, when known. */
+  line?: number | undefined;
+  /** The line as read (without its newline). */
+  raw: string;
+}
+
+/** What a filter's `match` returns: the parts only the filter knows. */
+export interface FailureMatch {
+  /** Already canonical: filters pass what they took from the line through `normaliseAddress`. */
+  address: string;
+  user?: string | undefined;
+}
+
+/** Where the scanner found the line's parts, so filters start at the message and never re-parse the header. */
+export interface MatchContext {
+  /** Index in the line where the program's own message starts (after time, host and `program[pid]: `). */
+  at: number;
+  /**
+   * The syslog program (the part after the last `/`: `postfix/smtpd` is `smtpd`), or '' when the
+   * line has no syslog header (a daemon's own log file, multilog, `sshd -E`).
+   */
+  program: string;
+}
+
+/**
+ * A filter: one log family (a daemon's wording of failed logins). `type` equals the file name.
+ * `match` must return a failure only when the address comes from where the daemon writes it, never
+ * from text a client chose (user names, URLs, passwords): when that cannot be told apart, no match.
+ */
+export interface FilterDefinition {
+  type: string;
+  /** One line for `mamoru logtest --list` and the docs. */
+  summary: string;
+  /**
+   * Syslog program names this filter reads. A syslog line from any other program never reaches
+   * it (one Map lookup instead of every filter's test, and no other program's text can pose as
+   * this daemon's). Lines without a syslog header reach every filter.
+   */
+  programs?: readonly string[];
+  match(line: string, ctx: MatchContext): FailureMatch | undefined;
+}
+
+/** Identity helper that checks a filter's shape. */
+export function defineFilter(def: FilterDefinition): FilterDefinition {
+  return def;
+}
+
+/**
+ * The canonical text of one IP address, or undefined when `text` is not exactly one address.
+ * IPv4-mapped IPv6 becomes IPv4. Zones (`fe80::1%eth0`), brackets, prefixes, spaces and IPv4 with
+ * leading zeros are refused: none of them is what a daemon prints for a remote client.
+ */
+export function normaliseAddress(text: string): string | undefined {
+  // The common case first and cheaply: node:net accepts exactly the canonical dotted quad.
+  if (net.isIPv4(text)) return text;
+  if (!net.isIPv6(text) || text.includes('%')) return undefined;
+  const ip = parseIp(text);
+  return ip && formatAddress(ip);
+}

@@ -1,0 +1,33 @@
+/**
+ * Postfix smtpd's SASL authentication failures (AUTH on port 25, submission, smtps):
+ * `warning: unknown[1.2.3.4]: SASL LOGIN authentication failed: UGFzc3dvcmQ6` and, from
+ * Postfix 3.x, `...: authentication failure, sasl_username=user@example.com` (as the lab's Postfix
+ * 3.7 writes it). smtpd logs under `postfix/smtpd`, `postfix/submission/smtpd` or its own
+ * syslog_name (`postfix-lab/smtpd`): the scanner hands over every program whose last part is `smtpd`.
+ *
+ * The client's name and address lead the message, written by smtpd: the name is a verified
+ * reverse-DNS name or `unknown` (never brackets or spaces), the address is between the brackets.
+ * Everything the client chose (the SASL user name) comes after. Not counted: `Connection lost to
+ * authentication server`, which is the SASL server failing (every user would be banned with it).
+ */
+import { defineFilter, normaliseAddress } from '../failure.ts';
+import { execAt } from './text.ts';
+
+const LINE = /warning: [^\s[\]]+\[([0-9A-Fa-f.:]+)\](?::\d+)?: SASL [\w-]+ authentication failed(?::(.*))?$/y;
+
+export default defineFilter({
+  type: 'postfix-sasl',
+  summary: 'Postfix smtpd: SASL (SMTP AUTH) authentication failed',
+  programs: ['smtpd'],
+  match(line, { at }) {
+    if (!line.startsWith('warning: ', at)) return undefined;
+    const m = execAt(LINE, line, at);
+    if (!m) return undefined;
+    const reason = m[2] ?? '';
+    if (reason.startsWith(' Connection lost to authentication server')) return undefined;
+    const address = normaliseAddress(m[1]!);
+    if (!address) return undefined;
+    const u = reason.indexOf(', sasl_username=');
+    return { address, user: u >= 0 ? reason.slice(u + 16) : undefined };
+  },
+});

@@ -1,0 +1,149 @@
+/**
+ * Runs filters over log lines, fast: the timestamp is read once per line (log-time.ts), the syslog
+ * program once, and one Map lookup on the program picks the filters that read it, so a CRON or
+ * kernel line costs a header parse and nothing more, and no program's text can pose as another's
+ * (an application that logs "Failed password for root from 6.6.6.6 port 22 ssh2" as its own
+ * message is not sshd). Lines without a syslog-style header (Apache's, nginx's and vsftpd's own
+ * files, multilog, `sshd -E`) go to every filter; each starts with a cheap fixed-text test before
+ * any regex.
+ *
+ * Not a filter itself: the registry (index.ts) lists the filters, this file runs them.
+ */
+import type { Failure, FilterDefinition, MatchContext } from '../failure.ts';
+import { LogTimeParser, type LogTimeOptions } from '../log-time.ts';
+
+export interface ScannerOptions extends LogTimeOptions {
+  /** More syslog program names per filter type, for daemons logging under a name of their own. */
+  programs?: Record<string, readonly string[]> | undefined;
+}
+
+/** Longest program name looked at; anything longer is not a syslog tag. */
+const MAX_PROGRAM = 64;
+
+/** Characters of a syslog program name: A-Z a-z 0-9 _ . - / @ (1 in the table). */
+const NAME_CHARS = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/@') NAME_CHARS[c.charCodeAt(0)] = 1;
+
+/**
+ * Scans lines with a fixed set of filters. One scanner per log (it keeps the log's time zone and
+ * remembers its last timestamp); `scan` is synchronous and allocates only for a match.
+ */
+export class LogScanner {
+  readonly time: LogTimeParser;
+  private readonly all: readonly FilterDefinition[];
+  /**
+   * Programs by `length * 128 + first char`: the lookup compares in place instead of cutting a
+   * string out of every line and hashing it.
+   */
+  private readonly byProgram = new Map<number, { name: string; filters: FilterDefinition[] }[]>();
+  /** Reused for every call: filters read it during `match` and never keep it. */
+  private readonly ctx: MatchContext = { at: 0, program: '' };
+  /** The last program name tokenAt() found: its last `/`-separated part, [progBase, progEnd). */
+  private progBase = 0;
+  private progEnd = 0;
+
+  constructor(filters: readonly FilterDefinition[], opts: ScannerOptions = {}) {
+    this.all = filters;
+    this.time = new LogTimeParser(opts);
+    for (const f of filters) {
+      for (const name of [...(f.programs ?? []), ...(opts.programs?.[f.type] ?? [])]) {
+        const key = name.length * 128 + name.charCodeAt(0);
+        const bucket = this.byProgram.get(key) ?? [];
+        let entry = bucket.find((e) => e.name === name);
+        if (!entry) bucket.push((entry = { name, filters: [] }));
+        if (!entry.filters.includes(f)) entry.filters.push(f);
+        this.byProgram.set(key, bucket);
+      }
+    }
+  }
+
+  /** The registry entry of the program written at [start, end) of the line, or undefined. */
+  private programOf(line: string, start: number, end: number): { name: string; filters: FilterDefinition[] } | undefined {
+    const bucket = this.byProgram.get((end - start) * 128 + line.charCodeAt(start));
+    if (!bucket) return undefined;
+    for (let i = 0; i < bucket.length; i++) {
+      const e = bucket[i]!;
+      const name = e.name;
+      let k = name.length - 1;
+      while (k >= 0 && line.charCodeAt(start + k) === name.charCodeAt(k)) k--;
+      if (k < 0) return e;
+    }
+    return undefined;
+  }
+
+  /** The failure this line records, or undefined. `lineNo` is copied into the failure. */
+  scan(text: string, lineNo?: number): Failure | undefined {
+    // `sshd -E` ends its lines with CRLF; the filters anchor at the end of the text.
+    const line = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
+    const t = this.time;
+    t.parse(line);
+    let list = this.all;
+    const ctx = this.ctx;
+    ctx.at = t.end;
+    ctx.program = '';
+    // Only syslog-style files carry `host program[pid]:` after the time, and there it is required:
+    // a syslog line without a program we read is nobody's failure (rsyslog writes a malformed
+    // message as `host text`, and text that starts like sshd's must not pass as sshd's). Elsewhere
+    // a word with a colon (`error:` in an sshd -E file) is part of the message.
+    if (t.kind === 'syslog' || t.kind === 'iso') {
+      const at = this.headerAt(line, t.end);
+      if (at < 0) return undefined;
+      const found = this.programOf(line, this.progBase, this.progEnd);
+      if (!found) return undefined;
+      list = found.filters;
+      ctx.at = at;
+      ctx.program = found.name;
+    }
+    for (let i = 0; i < list.length; i++) {
+      const f = list[i]!;
+      const m = f.match(line, ctx);
+      if (m) return { address: m.address, time: t.time, user: m.user, filter: f.type, line: lineNo, raw: line };
+    }
+    return undefined;
+  }
+
+  /**
+   * After the timestamp: `program[pid]: ` (a daemon's own file, as Dovecot writes it) or
+   * `host program[pid]: ` (syslog), or `host program[pid] ` (ProFTPD's own SystemLog). Returns
+   * where the message starts, or -1 when the line has none of these.
+   */
+  private headerAt(line: string, i: number): number {
+    const sp1 = line.indexOf(' ', i);
+    const end1 = sp1 < 0 ? line.length : sp1;
+    if (line.charCodeAt(end1 - 1) === 58 && this.tokenAt(line, i, end1 - 1, false)) return sp1 < 0 ? end1 : sp1 + 1;
+    if (sp1 < 0 || sp1 - i > 255) return -1;
+    const start2 = sp1 + 1;
+    const sp2 = line.indexOf(' ', start2);
+    const end2 = sp2 < 0 ? line.length : sp2;
+    const last = line.charCodeAt(end2 - 1);
+    if (last === 58) return this.tokenAt(line, start2, end2 - 1, false) ? (sp2 < 0 ? end2 : sp2 + 1) : -1;
+    if (last === 93 && sp2 >= 0) return this.tokenAt(line, start2, end2, true) ? sp2 + 1 : -1;
+    return -1;
+  }
+
+  /**
+   * Whether [start, end) is `name`, `name[pid]` or `name(detail)` (only the bracketed form when
+   * `bracketed`); on success the name's last part is kept in progBase/progEnd.
+   */
+  private tokenAt(line: string, start: number, end: number, bracketed: boolean): boolean {
+    const c0 = line.charCodeAt(start);
+    if (!((c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90))) return false;
+    // `postfix/submission/smtpd` is looked up as `smtpd`: remember where the last part starts.
+    let base = start;
+    let j = start + 1;
+    for (; j < end; j++) {
+      const c = line.charCodeAt(j);
+      if (c > 127 || NAME_CHARS[c] === 0) break;
+      if (c === 47) base = j + 1;
+    }
+    if (j - start > MAX_PROGRAM || base === j) return false;
+    if (j < end) {
+      const c = line.charCodeAt(j);
+      const close = c === 91 ? 93 : c === 40 ? 41 : 0;
+      if (close === 0 || line.charCodeAt(end - 1) !== close || end - j < 2) return false;
+    } else if (bracketed) return false;
+    this.progBase = base;
+    this.progEnd = j;
+    return true;
+  }
+}
