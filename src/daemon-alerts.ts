@@ -11,7 +11,7 @@ import type { SecretLookup } from './core/secrets.ts';
 import type { PlannedCheck } from './config/checks.ts';
 import { weekdayNumber, type DowntimeConfig } from './config/policy.ts';
 import type { Config } from './config/schema.ts';
-import { IncidentManager } from './incidents/manager.ts';
+import { IncidentManager, type IncidentNews } from './incidents/manager.ts';
 import { Dispatcher } from './notify/dispatch.ts';
 import type { IncidentDetails } from './notify/compose.ts';
 import type { CheckState } from './state/check-state.ts';
@@ -146,6 +146,11 @@ export class Alerting {
     void this.incidents.handle(rest, this.deps.clock.now()).then((news) => {
       for (const n of news) dispatcher.enqueue(n);
     });
+  }
+
+  /** News from another room (a ban in an open incident) for the contacts. */
+  tell(news: IncidentNews): void {
+    if (!this.stopped) this.dispatcher.enqueue(news);
   }
 
   private wake(checkId: string, at: number): void {

@@ -10,6 +10,8 @@ import { secretsFrom, type SecretLookup } from './core/secrets.ts';
 import type { CheckResult } from './core/result.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { Alerting } from './daemon-alerts.ts';
+import { createGuard } from './daemon-guard.ts';
+import type { Guard } from './guard/guard.ts';
 import { loadConfigFile, type LoadedConfig } from './config/load.ts';
 import { planChecks, type PlannedCheck } from './config/checks.ts';
 import type { Config } from './config/schema.ts';
@@ -61,6 +63,8 @@ export class Daemon {
   private dirty = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private web: WebServer | undefined;
+  /** The guard, when jails are configured (its config is read at start; a reload keeps it). */
+  guard: Guard | undefined;
   private readonly startedAt: number;
   private stopping: Promise<void> | undefined;
 
@@ -113,6 +117,8 @@ export class Daemon {
       daemon.apply(cfg, saved);
       await daemon.alerting.restore(new Map([...daemon.entries].map(([id, e]) => [id, e.state])));
       scheduler.start();
+      daemon.guard = createGuard(cfg.guard, { store, log, clock, incidents: daemon.alerting.incidents, tell: (n) => daemon!.alerting.tell(n) });
+      await daemon.guard?.start();
       if (cfg.web.enabled) {
         const d = daemon;
         daemon.web = await startWeb(
@@ -279,6 +285,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       for (const t of this.timers) clearInterval(t);
       await this.scheduler.stop();
+      await this.guard?.stop();
       await this.alerting.stop();
       await this.web?.close();
       await this.flushStates();

@@ -8,10 +8,12 @@ import { ConfigError, UsageError } from '../core/errors.ts';
 import { registerCheck } from './check.ts';
 import { registerConfig } from './config.ts';
 import { registerExplain } from './explain.ts';
+import { registerLogtest } from './logtest.ts';
 import { registerStart } from './start.ts';
 import { registerIncidents } from './incidents.ts';
 import { registerNotify } from './notify.ts';
 import { registerAck } from './ack.ts';
+import { registerBans } from './bans.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -25,9 +27,11 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerConfig(program);
   registerExplain(program);
+  registerLogtest(program);
   registerIncidents(program);
   registerNotify(program);
   registerAck(program);
+  registerBans(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -9,6 +9,7 @@ import { probes } from '../probes/index.ts';
 import { stores } from '../store/index.ts';
 import { contactSchema, templatesSchema } from '../notify/contacts.ts';
 import { downtimeSchema, notificationsSchema } from './policy.ts';
+import { guardSchema } from './guard.ts';
 
 /** Keys every check has, whatever its type; unset ones fall back to `defaults`. */
 export const commonCheckKeys = {
@@ -94,6 +95,7 @@ export const configSchema = z
     templates: templatesSchema.meta({ description: 'message template overrides per language and event; {{field}} names a field' }),
     notifications: notificationsSchema,
     downtimes: z.array(downtimeSchema).default([]).meta({ description: 'scheduled downtime: no messages about the covered targets while a window is active' }),
+    guard: guardSchema.meta({ description: 'attack detection: jails that follow logs and ban in the firewall' }),
   })
   .superRefine((cfg, ctx) => {
     // Cross-references a per-field schema cannot see: unique names, known parents, no cycles.

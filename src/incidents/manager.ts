@@ -99,6 +99,28 @@ export class IncidentManager {
     return run.then(() => undefined);
   }
 
+  /**
+   * A ban by the guard: into the target's open incident (the attack explains the outage, and the
+   * contacts hear of it), or else into an incident of its own, recorded but already resolved (an
+   * attack that was blocked before it hurt anything is news for the timeline, not for a phone).
+   */
+  noteBan(target: string, text: string, data: Record<string, unknown>, now: number): Promise<{ incidentId: number; news: IncidentNews[] }> {
+    const run = this.queue.then(async () => {
+      const inc = this.openFor(target);
+      if (inc) {
+        await this.event(inc, 'ban', text, now, data);
+        return { incidentId: inc.id, news: [{ incident: inc, event: 'update' as const, changes: [text], level: 0 }] };
+      }
+      const created = await this.opts.store.createIncident({ target, status: 'resolved', severity: 'warning', title: `${target}: attack blocked - ${text}`.slice(0, 300), openedAt: now, resolvedAt: now, updatedAt: now, members: [] });
+      await this.event(created, 'ban', text, now, data);
+      // A problem on the target within the cool-down reopens this one: the attack is its cause.
+      if (!this.byTarget.has(target) || this.byTarget.get(target)!.status !== 'open') this.byTarget.set(target, created);
+      return { incidentId: created.id, news: [] };
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   private async apply(events: readonly EngineEvent[], now: number): Promise<IncidentNews[]> {
     const news: IncidentNews[] = [];
     for (const e of events) {

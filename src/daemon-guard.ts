@@ -1,0 +1,87 @@
+/**
+ * The daemon's guard half (with daemon.ts and daemon-alerts.ts, the wiring layer): builds the
+ * firewall backend, the allow list, the enricher and each jail's log sources from the config,
+ * and reports every ban into the target's incident with who the address is.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Clock } from './core/clock.ts';
+import type { GuardConfig } from './config/guard.ts';
+import { cutConnections, firewalls, reconcile, type Firewall } from './firewall/index.ts';
+import { AllowList } from './guard/allow.ts';
+import { Enricher, type Enrichment } from './guard/enrich/enrich.ts';
+import { Guard, type AppliedBan, type BanStore } from './guard/guard.ts';
+import { sources } from './guard/sources/index.ts';
+import type { IncidentManager, IncidentNews } from './incidents/manager.ts';
+
+export interface GuardWiring {
+  store: BanStore;
+  log: Logger;
+  clock: Clock;
+  incidents: IncidentManager;
+  /** Passes news of an open incident on to the dispatcher. */
+  tell(news: IncidentNews): void;
+}
+
+export function createFirewall(cfg: GuardConfig, log: Logger): Firewall {
+  const def = firewalls[cfg.firewall.type as keyof typeof firewalls];
+  return def.create(cfg.firewall as never, { log: log.child({ room: 'firewall' }) });
+}
+
+export function describeEnrichment(e: Enrichment): string {
+  const parts = [e.country ? `${e.countryName ?? e.country} (${e.country})` : undefined, e.network ? `network ${e.network}${e.netName ? ` ${e.netName}` : ''}` : undefined, e.owner ? `owner ${e.owner}` : undefined, e.abuse ? `abuse ${e.abuse}` : undefined];
+  const found = parts.filter((p) => p !== undefined);
+  return `${e.address}: ${found.length ? found.join(', ') : 'nothing known'}${e.note ? ` (${e.note})` : ''}`;
+}
+
+export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined {
+  if (cfg.jails.length === 0) return undefined;
+  const log = w.log.child({ room: 'guard' });
+  const stateDir = cfg.state_dir ?? join('data', 'guard');
+  const firewall = createFirewall(cfg, log);
+  const enricher = new Enricher(cfg.enrich);
+  const banIncident = new Map<AppliedBan, Promise<number>>();
+  return new Guard(
+    cfg.jails.map((j) => ({
+      name: j.name,
+      options: j,
+      timeZone: j.time_zone,
+      target: j.target ?? hostname(),
+      sources: j.sources.map((s, i) => sources[s.type as keyof typeof sources].create(s as never, { name: j.sources.length === 1 ? j.name : `${j.name}-${i + 1}`, stateDir, log })),
+    })),
+    {
+      firewall,
+      store: w.store,
+      allow: new AllowList({ allow: cfg.allow, allow_ssh_session: cfg.allow_ssh_session }),
+      log,
+      clock: w.clock,
+      cut: cfg.cut_connections
+        ? async (address) => {
+            const r = await cutConnections(address, { log });
+            return r.problems.length ? r.problems.join('; ') : `cut ${r.sockets ?? 0} open connection(s), ${r.flows ?? 0} tracked flow(s)`;
+          }
+        : undefined,
+      enrich: (address) => enricher.enrich(address),
+      reconcile: async (wanted, now) => {
+        const r = await reconcile(wanted, firewall, now);
+        const parts = [r.added.length ? `put back ${r.added.map((b) => b.address).join(', ')}` : '', r.removed.length ? `removed ${r.removed.map((b) => b.address).join(', ')}` : ''].filter(Boolean);
+        return parts.length ? `firewall reconciled: ${parts.join('; ')}` : undefined;
+      },
+      onBan: (b) => {
+        const text = `banned ${b.ban.address}${b.ban.port ? ` on port ${b.ban.port}` : ''} until ${new Date(b.ban.until).toISOString()}: ${b.ban.reason}`;
+        const p = w.incidents.noteBan(b.target, text, { address: b.ban.address, jail: b.jail, until: b.ban.until, banCount: b.ban.banCount, severity: b.ban.severity, cut: b.cut, user: b.failure.user, line: b.failure.raw.slice(0, 500) }, w.clock.now()).then(({ incidentId, news }) => {
+          for (const n of news) w.tell(n);
+          return incidentId;
+        });
+        banIncident.set(b, p);
+      },
+      onEnriched: (b, e) => {
+        void banIncident
+          .get(b)
+          ?.then((id) => w.incidents.record(id, 'evidence', `who is ${describeEnrichment(e)}`, { ...e }, w.clock.now()))
+          .finally(() => banIncident.delete(b));
+      },
+    },
+  );
+}
