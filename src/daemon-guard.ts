@@ -13,6 +13,9 @@ import { AllowList } from './guard/allow.ts';
 import { Enricher, type Enrichment } from './guard/enrich/enrich.ts';
 import { Guard, type AppliedBan, type BanStore } from './guard/guard.ts';
 import { sources } from './guard/sources/index.ts';
+import { createLocalExecutor } from './executors/local.ts';
+import { summarizeConnections } from './inspect/connections.ts';
+import { readTcpTable } from './inspect/proc-net-tcp.ts';
 import type { IncidentManager, IncidentNews } from './incidents/manager.ts';
 
 export interface GuardWiring {
@@ -42,6 +45,7 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
   const firewall = createFirewall(cfg, log);
   const enricher = new Enricher(cfg.enrich);
   const banIncident = new Map<AppliedBan, Promise<number>>();
+  const local = createLocalExecutor();
   return new Guard(
     cfg.jails.map((j) => ({
       name: j.name,
@@ -63,6 +67,18 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
           }
         : undefined,
       enrich: (address) => enricher.enrich(address),
+      connections: cfg.connection_table.enabled
+        ? async (ports) => {
+            const sockets = await readTcpTable(local);
+            const out = new Map<number | undefined, { address: string; synRecv: number; established: number }[]>();
+            for (const port of ports) {
+              const sum = summarizeConnections(sockets, { ...(port === undefined ? {} : { localPort: port }), states: ['SYN_RECV', 'ESTABLISHED'], top: 50 });
+              out.set(port, sum.topSources.map((src) => ({ address: src.address, synRecv: src.states.SYN_RECV ?? 0, established: src.states.ESTABLISHED ?? 0 })));
+            }
+            return out;
+          }
+        : undefined,
+      connectionIntervalMs: cfg.connection_table.interval,
       reconcile: async (wanted, now) => {
         const r = await reconcile(wanted, firewall, now);
         const parts = [r.added.length ? `put back ${r.added.map((b) => b.address).join(', ')}` : '', r.removed.length ? `removed ${r.removed.map((b) => b.address).join(', ')}` : ''].filter(Boolean);

@@ -4,6 +4,7 @@
  * of sources, filters and firewall backends, like the checks' union from the probes.
  */
 import { z } from 'zod';
+import { duration } from '../core/schema.ts';
 import { firewalls } from '../firewall/index.ts';
 import { allowSchema } from '../guard/allow.ts';
 import { schema as enrichSchema } from '../guard/enrich/enrich.ts';
@@ -54,6 +55,13 @@ export const guardSchema = z
     firewall: firewallSchema.prefault({ type: 'nftables' }).meta({ description: 'where bans are applied' }),
     allow: allowSchema.shape.allow,
     allow_ssh_session: allowSchema.shape.allow_ssh_session,
+    connection_table: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        interval: duration('how often the TCP connection table is read').prefault('5s'),
+      })
+      .prefault({})
+      .meta({ description: "SYN_RECV and ESTABLISHED per source on each jail's port: evidence that raises a ban's severity (a SYN flood alone never bans)" }),
     cut_connections: z.boolean().default(true).meta({ description: 'close the open connections of an address when it is banned' }),
     enrich: enrichSchema.prefault({}),
     state_dir: z.string().optional().meta({ description: 'where log positions are kept (default: beside the store, or ./data/guard)' }),

@@ -66,6 +66,13 @@ export interface GuardDeps {
    * rely on this), ones removed by hand put back. Returns a line when it changed something.
    */
   reconcile?: ((wanted: BanRecord[], now: number) => Promise<string | undefined>) | undefined;
+  /**
+   * The connection table: per local port asked (undefined: every port), the sources with their
+   * SYN_RECV and ESTABLISHED counts. Read every `connectionIntervalMs`; evidence for the jails.
+   */
+  connections?: ((ports: readonly (number | undefined)[]) => Promise<Map<number | undefined, { address: string; synRecv: number; established: number }[]>>) | undefined;
+  /** @defaultValue 5000 */
+  connectionIntervalMs?: number | undefined;
   /** Told of each ban once it is in the kernel (incidents); enrichment follows in `onEnriched`. */
   onBan?: ((b: AppliedBan) => void) | undefined;
   onEnriched?: ((b: AppliedBan, e: Enrichment) => void) | undefined;
@@ -77,6 +84,7 @@ const RECONCILE_MS = 60_000;
 export class Guard {
   private jails: { def: GuardJail; jail: Jail; scanner: LogScanner }[] = [];
   private timer: ReturnType<Clock['setTimeout']> | undefined;
+  private connTimer: ReturnType<Clock['setTimeout']> | undefined;
   private work = new Set<Promise<unknown>>();
   private stopped = false;
   /** Bans applied since start, for the status page and tests. */
@@ -106,6 +114,42 @@ export class Guard {
     if (stored.length) this.deps.log.info({ bans: stored.length }, `re-applied ${stored.length} stored ban${stored.length === 1 ? '' : 's'}`);
     for (const j of this.jails) for (const s of j.def.sources) await s.start((batch) => this.lines(j, batch));
     this.schedule();
+    if (this.deps.connections) this.watchConnections();
+  }
+
+  /**
+   * Feeds the connection table to the jails: SYN_RECV (spoofable) only raises a ban's severity
+   * and explains an outage; ESTABLISHED counts as failures only where a jail sets max_connections.
+   */
+  private watchConnections(): void {
+    const every = this.deps.connectionIntervalMs ?? 5000;
+    this.connTimer = this.deps.clock.setTimeout(() => {
+      if (this.stopped) return;
+      const p = this.readConnections().catch((err) => this.deps.log.warn({ err }, 'could not read the connection table'));
+      this.track(p);
+      void p.finally(() => {
+        if (!this.stopped) this.watchConnections();
+      });
+    }, every);
+  }
+
+  private async readConnections(): Promise<void> {
+    const ports = [...new Set(this.jails.map((j) => j.def.options.port))];
+    const table = await this.deps.connections!(ports);
+    const now = this.deps.clock.now();
+    for (const j of this.jails) {
+      const port = j.def.options.port;
+      for (const src of table.get(port) ?? []) {
+        for (const [state, count] of [['SYN_RECV', src.synRecv], ['ESTABLISHED', src.established]] as const) {
+          if (count === 0) continue;
+          const d = j.jail.evidence({ address: src.address, state, count, port }, now);
+          if (d.ban) {
+            const failure: Failure = { address: src.address, time: now, filter: 'connections', raw: `${count} ${state} connections from ${src.address}${port ? ` on :${port}` : ''}` };
+            this.track(this.apply(j.def, d.ban, failure, now));
+          }
+        }
+      }
+    }
   }
 
   /** The next sweep: when the next ban ends (a little after), and at least every RECONCILE_MS. */
@@ -182,6 +226,7 @@ export class Guard {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    if (this.connTimer) this.deps.clock.clearTimeout(this.connTimer);
     for (const j of this.jails) for (const s of j.def.sources) await s.stop().catch((err) => this.deps.log.error({ err }, 'could not stop a log source'));
     while (this.work.size) await Promise.allSettled([...this.work]);
   }

@@ -89,6 +89,15 @@ function startMamoru(cfg: string): Running {
   };
 }
 
+/** Opens N connections and keeps them; with the ACKs dropped they stay SYN_RECV on the server. */
+const HOLD = `
+const net = require('node:net');
+const [host, port, n] = process.argv.slice(1);
+const keep = [];
+for (let i = 0; i < Number(n); i++) { const s = net.connect(Number(port), host); s.on('error', () => {}); keep.push(s); }
+setInterval(() => {}, 1000);
+`;
+
 const cli = (cfg: string, args: string[]) => lab.server.run([process.execPath, BIN, ...args, '-c', cfg], { timeoutMs: 30_000 });
 
 for (const firewall of ['nftables', 'iptables'] as const) {
@@ -172,3 +181,55 @@ guard:
     });
   });
 }
+
+describe('guard and the connection table', () => {
+  test('a SYN flood alone never bans; failed logins do, and the ban carries the SYN_RECV evidence', async (t) => {
+    if (needs(t, { root: true, commands: ['nft', 'dovecot'] })) return;
+    const dir = join(lab.dir, 'guard-syn');
+    lab.server.exec(['mkdir', '-p', dir]);
+    const cfg = join(dir, 'mamoru.yaml');
+    const table = `mamoru_syn_${lab.id.replace(/\W/g, '_')}`;
+    const ip = lab.server.ip;
+    const port = dovecot.ports.pop3;
+    writeFileSync(
+      cfg,
+      `store: { type: sqlite, path: ${join(dir, 'mamoru.db')} }
+web: { enabled: false }
+guard:
+  firewall: { type: nftables, table: ${table} }
+  state_dir: ${join(dir, 'state')}
+  enrich: { whois: { enabled: false } }
+  connection_table: { interval: 300ms }
+  jails:
+    - { name: pop3, filters: [dovecot], sources: [{ type: file, paths: ['${dovecot.logFile}'] }], max_retry: 3, find_time: 1m, ban_time: 1m, port: ${port} }
+`,
+    );
+    const m = startMamoru(cfg);
+    const flood = `mamoru_halfopen_${lab.id.replace(/\W/g, '_')}`;
+    try {
+      await m.waitFor(/watching/);
+      // The attacker's kernel answers the SYN-ACK, but its ACK never leaves: half-open on the server.
+      lab.attacker.exec(['nft', '-f', '-'], { input: `table inet ${flood} {\n chain output {\n  type filter hook output priority 0; policy accept;\n  ip daddr ${ip} tcp dport ${port} tcp flags & (syn | ack) == ack drop\n }\n}\n` });
+      const holder = lab.attacker.spawn([process.execPath, '-e', HOLD, ip, String(port), '20']);
+      const deadline = Date.now() + 5000;
+      let syn = 0;
+      while (Date.now() < deadline && syn < 20) {
+        syn = lab.server.exec(['ss', '-Htn', 'state', 'syn-recv', 'sport', '=', `:${port}`]).split('\n').filter((l) => l.trim()).length;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(syn, 20, 'twenty half-open connections on the server');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.doesNotMatch(m.out(), /"msg":"banned/, 'no ban from SYN_RECV alone');
+      assert.deepEqual(JSON.parse(cli(cfg, ['bans', '--json']).stdout), []);
+      holder.kill('SIGKILL');
+      lab.attacker.run(['nft', 'delete', 'table', 'inet', flood]);
+
+      lab.attacker.exec([process.execPath, '-e', BRUTE, ip, String(port), '3'], { timeoutMs: 20_000 });
+      await m.waitFor(new RegExp(`banned ${lab.attacker.ip.replace(/\./g, '\\.')} on port ${port}: [^"]*SYN_RECV`), 10_000);
+    } finally {
+      lab.attacker.run(['nft', 'delete', 'table', 'inet', flood]);
+      await m.stop();
+      lab.server.run(['nft', 'delete', 'table', 'inet', table]);
+    }
+  });
+});
