@@ -1,0 +1,230 @@
+/**
+ * The guard policy every action passes through (the field runbook's "never make things worse"):
+ * a mode per action (`dry-run`: say what would be done; `ask`: wait for a person's approval,
+ * which the API or CLI gives later, with a timeout; `auto`), a rate limit per target and service
+ * (a service that keeps dying is handed to a person after N runs in M minutes, not restarted
+ * forever), and a record of every decision for the incident timeline. Defaults: actions that
+ * start or reload what is configured run `auto`, config changes `ask`.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Clock, TimerHandle } from '../core/clock.ts';
+import { duration } from '../core/schema.ts';
+import { actions, type ActionType } from './index.ts';
+import { targetOf, type ActionContext, type ActionDefinition, type ActionOutcome, type ActionRisk } from './types.ts';
+
+export const actionModes = ['dry-run', 'ask', 'auto'] as const;
+export type ActionMode = (typeof actionModes)[number];
+
+/** The mode of an action nobody configured: by what it risks. */
+export const defaultModes: Record<ActionRisk, ActionMode> = { service: 'auto', config: 'ask' };
+
+const actionTypes = Object.keys(actions) as [ActionType, ...ActionType[]];
+
+export const policySchema = z
+  .strictObject({
+    mode: z.enum(actionModes).optional().meta({ description: 'one mode for every action (e.g. dry-run while trying mamoru out); overrides modes' }),
+    modes: z.partialRecord(z.enum(actionTypes), z.enum(actionModes)).default({}).meta({ description: 'mode per action type (default: auto for starting and reloading services, ask for config changes)' }),
+    rate_limit: z
+      .strictObject({
+        max_runs: z.number().int().min(1).default(3).meta({ description: 'runs of one kind on one service allowed within the window' }),
+        window: duration('the window the runs are counted in').prefault('10m'),
+      })
+      .prefault({}),
+    ask_timeout: duration('how long an approval is waited for before the action is dropped').prefault('15m'),
+  })
+  .prefault({});
+
+export type PolicyConfig = z.output<typeof policySchema>;
+
+/** Runs per key within a sliding window, on the injected clock. */
+export class RateLimiter {
+  private readonly runs = new Map<string, number[]>();
+  constructor(
+    private readonly clock: Clock,
+    readonly maxRuns: number,
+    readonly windowMs: number,
+  ) {}
+  /** Runs of `key` within the window, oldest first. */
+  recent(key: string): number[] {
+    const since = this.clock.now() - this.windowMs;
+    const list = (this.runs.get(key) ?? []).filter((t) => t > since);
+    this.runs.set(key, list);
+    return list;
+  }
+  allowed(key: string): boolean {
+    return this.recent(key).length < this.maxRuns;
+  }
+  note(key: string): void {
+    this.recent(key).push(this.clock.now());
+  }
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+export interface Approval {
+  id: string;
+  action: string;
+  target: string;
+  service: string;
+  /** What would be done, in one line (the action's own description). */
+  text: string;
+  requestedAt: number;
+  expiresAt: number;
+  status: ApprovalStatus;
+  /** Who decided (from the API or CLI), when someone did. */
+  by?: string | undefined;
+  decidedAt?: number | undefined;
+}
+
+/**
+ * Approvals waiting for a person: in memory (an approval does not outlive the process that would
+ * carry it out). `approve(id)` and `deny(id)` are what the API and the CLI call.
+ */
+export class Approvals {
+  private readonly all = new Map<string, { approval: Approval; resolve: (s: ApprovalStatus) => void; timer: TimerHandle }>();
+  constructor(private readonly clock: Clock) {}
+
+  /** Registers a question; the promise settles on approve, deny or the timeout. */
+  request(info: Pick<Approval, 'action' | 'target' | 'service' | 'text'>, timeoutMs: number): { approval: Approval; decision: Promise<ApprovalStatus> } {
+    const now = this.clock.now();
+    const approval: Approval = { id: randomBytes(6).toString('hex'), ...info, requestedAt: now, expiresAt: now + timeoutMs, status: 'pending' };
+    const decision = new Promise<ApprovalStatus>((resolve) => {
+      const timer = this.clock.setTimeout(() => this.decide(approval.id, 'expired'), timeoutMs);
+      this.all.set(approval.id, { approval, resolve, timer });
+    });
+    return { approval, decision };
+  }
+
+  approve(id: string, by?: string): boolean {
+    return this.decide(id, 'approved', by);
+  }
+
+  deny(id: string, by?: string): boolean {
+    return this.decide(id, 'denied', by);
+  }
+
+  /** Pending approvals, oldest first. */
+  pending(): Approval[] {
+    return [...this.all.values()].map((e) => e.approval).filter((a) => a.status === 'pending');
+  }
+
+  get(id: string): Approval | undefined {
+    return this.all.get(id)?.approval;
+  }
+
+  /** False when the id is unknown or already decided. */
+  private decide(id: string, status: Exclude<ApprovalStatus, 'pending'>, by?: string): boolean {
+    const e = this.all.get(id);
+    if (!e || e.approval.status !== 'pending') return false;
+    this.clock.clearTimeout(e.timer);
+    e.approval.status = status;
+    e.approval.by = by;
+    e.approval.decidedAt = this.clock.now();
+    e.resolve(status);
+    // Decided approvals stay readable for a while (the API shows who decided); bounded.
+    if (this.all.size > 1000) for (const [k, v] of this.all) if (v.approval.status !== 'pending' && this.all.size > 1000) this.all.delete(k);
+    return true;
+  }
+}
+
+/** The policy, its counters and its approvals: one per daemon. */
+export interface Guard {
+  policy: PolicyConfig;
+  limiter: RateLimiter;
+  approvals: Approvals;
+  clock: Clock;
+}
+
+export function createGuard(policy: PolicyConfig, clock: Clock): Guard {
+  return { policy, clock, limiter: new RateLimiter(clock, policy.rate_limit.max_runs, policy.rate_limit.window), approvals: new Approvals(clock) };
+}
+
+export interface GuardedRun {
+  mode: ActionMode;
+  /** What happened now: the outcome, or `pending` while a person is asked. */
+  outcome: ActionOutcome;
+  /** The approval waited for (`ask`). */
+  approval?: Approval | undefined;
+  /** The final outcome: the same as `outcome`, or what came of the approval. */
+  settled: Promise<ActionOutcome>;
+}
+
+export function modeOf(policy: PolicyConfig, def: Pick<ActionDefinition, 'type' | 'risk'>): ActionMode {
+  return policy.mode ?? policy.modes[def.type as ActionType] ?? defaultModes[def.risk];
+}
+
+const minutes = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}` : `${Math.round(ms / 1000)} seconds`);
+
+/**
+ * Runs an action under the policy. Never throws: a bad parameter, an executor that cannot reach
+ * the server or an action's own error become a `failed` outcome with the reason.
+ */
+export async function runGuarded(guard: Guard, def: ActionDefinition<any>, ctx: ActionContext, rawParams: unknown = {}, opts: { mode?: ActionMode } = {}): Promise<GuardedRun> {
+  const mode = opts.mode ?? modeOf(guard.policy, def);
+  const now = (outcome: ActionOutcome): GuardedRun => ({ mode, outcome, settled: Promise.resolve(outcome) });
+  const parsed = def.schema.safeParse(rawParams ?? {});
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.map(String).join('.') || '(params)'}: ${i.message}`).join('; ');
+    return now({ status: 'failed', text: `${def.type}: bad parameters`, why, records: [{ kind: 'action', text: `${def.type} not run: bad parameters: ${why}` }] });
+  }
+  const params = parsed.data;
+  const key = `${targetOf(ctx)}/${ctx.service.name}/${def.rateGroup ?? def.type}`;
+  const limited = async (): Promise<ActionOutcome | undefined> => {
+    if (guard.limiter.allowed(key)) return undefined;
+    // Nothing to do (a start of a running service) is no run at all: say so rather than refuse.
+    const look = await def.run({ ...ctx, dryRun: true }, params).catch(() => undefined);
+    if (look?.status === 'no-op') return look;
+    const n = guard.limiter.recent(key).length;
+    const done = def.rateWords ?? `had ${def.type} run`;
+    const text = `${ctx.service.name} on ${targetOf(ctx)} ${done} ${n} times in ${minutes(guard.limiter.windowMs)}, not again`;
+    return { status: 'refused', text, why: `${text}: it keeps failing; a person should find out why`, records: [{ kind: 'action', text: `${def.type} refused: ${text}`, data: { rateKey: key, runs: guard.limiter.recent(key), maxRuns: guard.limiter.maxRuns, windowMs: guard.limiter.windowMs } }] };
+  };
+  const execute = async (): Promise<ActionOutcome> => {
+    const refused = await limited();
+    if (refused) return refused;
+    let out: ActionOutcome;
+    try {
+      out = await def.run(ctx, params);
+    } catch (e) {
+      out = { status: 'escalate', text: `${def.type} on ${targetOf(ctx)} stopped with an error`, why: (e as Error).message, records: [{ kind: 'action', text: `${def.type} stopped with an error: ${(e as Error).message}` }] };
+    }
+    // What changed nothing does not count toward the limit.
+    if (out.status !== 'no-op' && out.status !== 'dry-run' && out.status !== 'refused') guard.limiter.note(key);
+    return out;
+  };
+
+  if (mode === 'dry-run') {
+    try {
+      const out = await def.run({ ...ctx, dryRun: true }, params);
+      return now(out.status === 'dry-run' || out.status === 'no-op' || out.status === 'failed' || out.status === 'escalate' ? out : { ...out, status: 'dry-run' });
+    } catch (e) {
+      return now({ status: 'failed', text: `${def.type} (dry run) could not look at ${targetOf(ctx)}`, why: (e as Error).message, records: [{ kind: 'action', text: `${def.type} (dry run) failed: ${(e as Error).message}` }] });
+    }
+  }
+  if (mode === 'auto') return now(await execute());
+
+  const refused = await limited();
+  if (refused) return now(refused);
+  let text: string;
+  try {
+    text = await def.describe(ctx, params);
+  } catch (e) {
+    return now({ status: 'failed', text: `${def.type} on ${targetOf(ctx)}: could not say what it would do`, why: (e as Error).message, records: [{ kind: 'action', text: `${def.type} not asked: ${(e as Error).message}` }] });
+  }
+  const { approval, decision } = guard.approvals.request({ action: def.type, target: targetOf(ctx), service: ctx.service.name, text }, guard.policy.ask_timeout);
+  const pending: ActionOutcome = {
+    status: 'pending',
+    text: `waiting for approval to ${text}`,
+    records: [{ kind: 'action', text: `asked for approval (id ${approval.id}, within ${minutes(guard.policy.ask_timeout)}): ${text}`, data: { approvalId: approval.id, action: def.type, expiresAt: approval.expiresAt } }],
+  };
+  const settled = decision.then(async (status): Promise<ActionOutcome> => {
+    if (status === 'approved') {
+      const out = await execute();
+      return { ...out, records: [{ kind: 'action', text: `approved${approval.by ? ` by ${approval.by}` : ''}: ${text}`, data: { approvalId: approval.id } }, ...out.records] };
+    }
+    const why = status === 'denied' ? `denied${approval.by ? ` by ${approval.by}` : ''}` : `no approval within ${minutes(guard.policy.ask_timeout)}`;
+    return { status: 'refused', text: `did not ${text}: ${why}`, why, records: [{ kind: 'action', text: `not done (${why}): ${text}`, data: { approvalId: approval.id, status } }] };
+  });
+  return { mode, outcome: pending, approval, settled };
+}

@@ -1,0 +1,126 @@
+/**
+ * What every action shares: the context it runs in (one server through one executor, one service
+ * on it), the timeline records it leaves behind, and how it ended. Actions are a plugin family
+ * (`{ type, summary, schema, run }`, one file each, `index.ts` registry); the guard policy
+ * (`policy.ts`) stands in front of every one of them, so an action itself only has to be
+ * idempotent, verify its own work and say truthfully what it did.
+ */
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.ts';
+import type { Executor } from '../executors/types.ts';
+import type { ServiceConfig } from './service-config.ts';
+
+/**
+ * One line in the incident timeline, as the incident room stores it (`IncidentEvent` kinds
+ * `action` and `evidence`): what was done, or what was found, with its facts.
+ */
+export interface TimelineRecord {
+  kind: 'action' | 'evidence';
+  /** One readable line in the operator's words. */
+  text: string;
+  /** The facts behind the line (argv, exit codes, values before and after), JSON-serialisable. */
+  data?: Record<string, unknown> | undefined;
+}
+
+/**
+ * How an action ended:
+ * - `done`: it changed something and verified the change;
+ * - `no-op`: nothing needed doing (a start of a running service);
+ * - `failed`: it could not do it, and nothing was left half-done;
+ * - `escalate`: a person must look (a failed change was rolled back, or could not be);
+ * - `dry-run`: it said what it would do and did nothing;
+ * - `pending`: waiting for a person's approval (`ask` mode);
+ * - `refused`: the guard did not let it run (rate limit, denied or unanswered approval).
+ */
+export type ActionStatus = 'done' | 'no-op' | 'failed' | 'escalate' | 'dry-run' | 'pending' | 'refused';
+
+export interface ActionOutcome {
+  status: ActionStatus;
+  /** One line for the client message: what was done and how it ended. */
+  text: string;
+  /** Every step, in order, for the incident timeline. */
+  records: TimelineRecord[];
+  /** Why a person is needed, for `escalate` (and `refused` by a rate limit). */
+  why?: string | undefined;
+}
+
+/** Where an action runs and on what. */
+export interface ActionContext {
+  /** Runs commands on the server that has the service. */
+  executor: Executor;
+  /** The server's address as the monitor reaches it (for "does it answer" from outside). */
+  address: string;
+  /** The target's name, for texts and the rate limit's key. @defaultValue address */
+  target?: string | undefined;
+  service: ServiceConfig;
+  clock: Clock;
+  log?: Logger | undefined;
+  /** Aborts waits (for a port to listen, for an answer). */
+  signal?: AbortSignal | undefined;
+  /**
+   * `true` (dry-run): say what would be done, change nothing. Each action honours it step by
+   * step, so the dry-run text names the real commands and files.
+   */
+  dryRun?: boolean | undefined;
+}
+
+/** What the guard policy needs to know about an action besides running it. */
+export type ActionRisk = 'service' | 'config';
+
+export interface ActionDefinition<S extends z.ZodObject = z.ZodObject> {
+  /** Equals the file name. */
+  type: string;
+  /** One line for the CLI help, the docs and the approval question. */
+  summary: string;
+  /** The action's own parameters (snake_case), checked before it runs. */
+  schema: S;
+  /**
+   * `service`: starts, stops or reloads what is already configured (default mode `auto` for a
+   * start); `config`: changes a file on the server (default mode `ask`).
+   */
+  risk: ActionRisk;
+  /**
+   * Runs that count together against the rate limit: a start and a restart of the same service
+   * are both "it had to be brought back". @defaultValue the type
+   */
+  rateGroup?: string;
+  /** Past tense for the rate limit's refusal: "was restarted" (3 times in 10 minutes, not again). */
+  rateWords?: string;
+  /** What the action would do, in one line, without touching anything (for `ask` and `dry-run`). */
+  describe(ctx: ActionContext, params: z.output<S>): Promise<string>;
+  run(ctx: ActionContext, params: z.output<S>): Promise<ActionOutcome>;
+}
+
+/** Identity helper that keeps each action's parameter types. */
+export function defineAction<S extends z.ZodObject>(def: ActionDefinition<S>): ActionDefinition<S> {
+  return def;
+}
+
+/** Collects timeline records as an action goes (and logs them), so every path returns all of them. */
+export class Steps {
+  readonly records: TimelineRecord[] = [];
+  constructor(private readonly log?: Logger) {}
+  action(text: string, data?: Record<string, unknown>): void {
+    this.records.push({ kind: 'action', text, ...(data ? { data } : {}) });
+    this.log?.info({ ...data }, text);
+  }
+  evidence(text: string, data?: Record<string, unknown>): void {
+    this.records.push({ kind: 'evidence', text, ...(data ? { data } : {}) });
+    this.log?.debug({ ...data }, text);
+  }
+  outcome(status: ActionStatus, text: string, why?: string): ActionOutcome {
+    return { status, text, records: this.records, ...(why ? { why } : {}) };
+  }
+}
+
+/** The target's name for texts. */
+export const targetOf = (ctx: Pick<ActionContext, 'target' | 'address'>) => ctx.target ?? ctx.address;
+
+/** A command's result in one line: `exit 0`, `exit 1: AH00526: Syntax error ...`, `timed out`. */
+export function resultLine(r: { code: number | null; signal: string | null; timedOut: boolean; stdout: string; stderr: string }): string {
+  const out = (r.stderr.trim() || r.stdout.trim()).split('\n').filter(Boolean);
+  const tail = out.slice(-3).join(' / ');
+  const how = r.timedOut ? 'timed out' : r.code !== null ? `exit ${r.code}` : `killed by ${r.signal}`;
+  return tail ? `${how}: ${tail.length > 300 ? tail.slice(0, 297) + '...' : tail}` : how;
+}

@@ -1,0 +1,52 @@
+/**
+ * host-unreachable: the server does not answer at all. Ping it again from the monitor, try its
+ * service ports (ping may be filtered while the server is fine), and say what the other probe
+ * locations see, or that there are none: from one place alone, trouble near the monitor looks
+ * exactly like the server being down. A cloud instance gets its console named for the client.
+ */
+import { probeOnce } from '../actions/answers.ts';
+import { Findings } from './steps.ts';
+import { defineRunbook, targetName } from './types.ts';
+
+export default defineRunbook({
+  name: 'host-unreachable',
+  summary: 'ping again from the monitor, try the service ports, compare with other zones',
+  async run(ctx) {
+    const f = new Findings();
+    const where = targetName(ctx);
+    const ports = ctx.service.ports;
+    // At once: a down host makes each of them wait its whole timeout.
+    const [ping, ...tcp] = await Promise.all([
+      probeOnce('ping', ctx.address, { packets: 5, packet_interval: '200ms' }, 3000, ctx.signal),
+      ...ports.map((port) => probeOnce('tcp', ctx.address, { port }, Math.min(ctx.service.page_timeout, 5000), ctx.signal)),
+    ]);
+    f.add('ping', `ping ${ctx.address} from the monitor: ${ping!.text}`, { ...ping! });
+    ports.forEach((port, i) => f.add('connect', `TCP ${ctx.address}:${port} from the monitor: ${tcp[i]!.text}`, { port, ...tcp[i]! }));
+    const answersSomething = ping!.answered || tcp.some((a) => a.answered);
+    let zonesWord: string;
+    if (!ctx.zones || ctx.zones.length === 0) {
+      zonesWord = 'no other probe location to confirm it';
+      f.add('zones', 'no other probe location (zone) is configured: a network problem near the monitor cannot be told apart from the server being down');
+    } else {
+      const seen = ctx.zones.filter((z) => z.reachable).map((z) => z.zone);
+      zonesWord = seen.length ? `reachable from ${seen.join(', ')}` : `unreachable from ${ctx.zones.map((z) => z.zone).join(', ')} too`;
+      for (const z of ctx.zones) f.add('zones', `from ${z.zone}: ${z.reachable ? 'reachable' : 'not reachable'}${z.text ? ` (${z.text})` : ''}`, { ...z });
+    }
+    if (ctx.consoleUrl) f.add('console', `cloud console: ${ctx.consoleUrl}`, { url: ctx.consoleUrl });
+    if (answersSomething) {
+      const what = [ping!.answered ? 'ping' : '', ...ports.filter((_, i) => tcp[i]!.answered).map((p) => `TCP ${p}`)].filter(Boolean).join(', ');
+      return { verdict: `${where} answers again from the monitor (${what})`, evidence: f.items, proposed: [] };
+    }
+    const zonesSeeIt = ctx.zones?.some((z) => z.reachable);
+    return {
+      verdict: zonesSeeIt
+        ? `${where} does not answer from the monitor but is ${zonesWord}: the trouble is likely the network near the monitor`
+        : `${where} does not answer: ${ping!.text}${ports.length ? `, no TCP answer on ${ports.join(', ')}` : ''}; ${zonesWord}`,
+      evidence: f.items,
+      proposed: [],
+      neededFromClient: zonesSeeIt
+        ? undefined
+        : `${where} cannot be reached. If it is a cloud instance, please check its state${ctx.consoleUrl ? ` in the console (${ctx.consoleUrl})` : " in the provider's console"}; if it was shut down or is being maintained, please tell us.`,
+    };
+  },
+});

@@ -1,0 +1,194 @@
+/**
+ * raise-worker-limit against the lab's real Apache, over SSH into the server namespace: the one
+ * line changed in the Included file where the limit is written, backed up outside the config
+ * tree, tested, reloaded gracefully, the new limit read back by the inspection and Apache
+ * answering; a config broken elsewhere fails the test, the file goes back byte for byte and the
+ * running Apache keeps its master and its old limit; dry-run and ask touch nothing; the limit is
+ * bounded by ServerLimit.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { actions } from '../../src/actions/index.ts';
+import { createGuard, policySchema, runGuarded } from '../../src/actions/policy.ts';
+import type { ActionContext } from '../../src/actions/types.ts';
+import { nextLimit, setDirective } from '../../src/actions/worker-limit.ts';
+import { FakeClock, systemClock } from '../../src/core/clock.ts';
+import type { Executor } from '../../src/executors/types.ts';
+import { inspectApacheWorkers } from '../../src/inspect/apache-workers.ts';
+import { missing, needs } from '../helpers/prereq.ts';
+import { serverExecutor } from '../inspect/helpers.ts';
+import { startApache, type LabApache } from '../lab/daemons/apache.ts';
+import { createLab, type Lab } from '../lab/network.ts';
+import { acceptsTcp } from '../lab/process.ts';
+import { apacheService } from './lab-services.ts';
+
+const prereq = { root: true, commands: ['ip', 'apache2', '/usr/sbin/sshd'] };
+const raise = actions['raise-worker-limit'];
+
+/** The page from the monitor: what a client sees. */
+async function page(apache: LabApache, ip: string): Promise<string> {
+  const res = await fetch(`http://${ip}:${apache.port}/`, { signal: AbortSignal.timeout(5000) });
+  return res.text();
+}
+
+const limitLine = (file: string) => readFileSync(file, 'utf8').split('\n').find((l) => /MaxRequestWorkers/.test(l))!.trim();
+
+describe('raise-worker-limit on the lab Apache over SSH', () => {
+  let lab: Lab;
+  let exec: Executor;
+  const ctxFor = (apache: LabApache): ActionContext => ({ executor: exec, address: lab.server.ip, target: 'lab-server', service: apacheService(lab, apache), clock: systemClock });
+
+  before(async () => {
+    if (missing(prereq)) return;
+    lab = await createLab();
+    exec = (await serverExecutor(lab)).exec;
+  });
+  after(async () => {
+    await lab?.destroy();
+  });
+
+  test('auto: backs up, changes the one line, tests, reloads gracefully; the inspection reads the new limit and Apache answers', async (t) => {
+    if (needs(t, prereq)) return;
+    const apache = await startApache(lab, { port: 8081 });
+    const original = readFileSync(apache.mpmConfFile, 'utf8');
+    const master = apache.pid();
+    const guard = createGuard(policySchema.parse({ modes: { 'raise-worker-limit': 'auto' } }), systemClock);
+    const run = await runGuarded(guard, raise, ctxFor(apache), {});
+    assert.equal(run.outcome.status, 'done', JSON.stringify(run.outcome, null, 1));
+    assert.match(run.outcome.text, /raised MaxRequestWorkers from 5 to 10 on lab-server/);
+
+    // Exactly one line differs, the directive's, with its indentation kept.
+    const now = readFileSync(apache.mpmConfFile, 'utf8');
+    const a = original.split('\n');
+    const b = now.split('\n');
+    const changed = a.flatMap((l, i) => (l === b[i] ? [] : [i]));
+    assert.equal(changed.length, 1);
+    assert.equal(b[changed[0]!], '\tMaxRequestWorkers\t10');
+    // The backup is the old file, outside the config tree.
+    const backups = readdirSync(join(lab.dir, 'backups'));
+    assert.equal(backups.length, 1);
+    assert.equal(readFileSync(join(lab.dir, 'backups', backups[0]!), 'utf8'), original);
+    assert.ok(!backups[0]!.startsWith(apache.serverRoot));
+
+    // Apache's own view: the config test passes and the running server was reloaded, not restarted.
+    assert.equal(apache.configTest().ok, true);
+    assert.equal(apache.pid(), master, 'a graceful reload keeps the master');
+    assert.match(apache.log(), /AH00171: Graceful restart requested/);
+    const ev = await inspectApacheWorkers(exec, { configFile: apache.configFile });
+    assert.equal(ev.limit, 10);
+    assert.equal(await page(apache, lab.server.ip), apache.indexBody);
+    // The timeline tells it step by step.
+    const texts = run.outcome.records.map((r) => `${r.kind}: ${r.text}`);
+    for (const step of [/^action: backed up .*mpm_prefork\.conf to /, /^action: changed MaxRequestWorkers 5 -> 10 at .*mpm_prefork\.conf:\d+/, /^evidence: config test .*: exit 0/, /^action: graceful reload: .* -k graceful: exit 0/, /^evidence: Apache \(prefork\) runs \d+ workers against a limit of 10 /]) {
+      assert.ok(texts.some((x) => step.test(x)), `no record matching ${step} in:\n${texts.join('\n')}`);
+    }
+    rmSync(join(lab.dir, 'backups'), { recursive: true, force: true });
+    await apache.kill();
+  });
+
+  test('a config broken elsewhere: the test fails, the file is restored byte for byte, Apache keeps serving its old limit, escalate', async (t) => {
+    if (needs(t, prereq)) return;
+    const apache = await startApache(lab, { port: 8082 });
+    const original = readFileSync(apache.mpmConfFile, 'utf8');
+    const master = apache.pid();
+    // Someone's half-finished edit in another Included file.
+    writeFileSync(join(apache.serverRoot, 'mods-enabled', 'zz-broken.conf'), 'ThisIsNotADirective on\n');
+    assert.equal(apache.configTest().ok, false);
+    const guard = createGuard(policySchema.parse({ mode: 'auto' }), systemClock);
+    const run = await runGuarded(guard, raise, ctxFor(apache), {});
+    assert.equal(run.outcome.status, 'escalate', JSON.stringify(run.outcome, null, 1));
+    assert.match(run.outcome.why!, /config test failed .*ThisIsNotADirective/);
+    assert.equal(readFileSync(apache.mpmConfFile, 'utf8'), original);
+    assert.equal(limitLine(apache.mpmConfFile), 'MaxRequestWorkers\t5');
+    const texts = run.outcome.records.map((r) => r.text);
+    assert.ok(texts.some((x) => /^restored .*mpm_prefork\.conf from /.test(x)), texts.join('\n'));
+    assert.ok(!texts.some((x) => /graceful reload/.test(x)), 'never reloaded onto a config that does not test clean');
+    // The running Apache never saw any of it.
+    assert.equal(apache.pid(), master);
+    assert.doesNotMatch(apache.log(), /Graceful restart requested/);
+    assert.equal(await page(apache, lab.server.ip), apache.indexBody);
+    rmSync(join(apache.serverRoot, 'mods-enabled', 'zz-broken.conf'));
+    rmSync(join(lab.dir, 'backups'), { recursive: true, force: true });
+    await apache.kill();
+  });
+
+  test('dry-run and ask touch nothing until approved; a denial leaves it so', async (t) => {
+    if (needs(t, prereq)) return;
+    const apache = await startApache(lab, { port: 8083 });
+    const original = readFileSync(apache.mpmConfFile, 'utf8');
+    const clock = new FakeClock();
+    const ctx = { ...ctxFor(apache), clock };
+
+    const dry = await runGuarded(createGuard(policySchema.parse({ mode: 'dry-run' }), clock), raise, ctx, {});
+    assert.equal(dry.outcome.status, 'dry-run');
+    assert.match(dry.outcome.text, /would raise MaxRequestWorkers from 5 to 10 in .*mpm_prefork\.conf:\d+/);
+    assert.equal(readFileSync(apache.mpmConfFile, 'utf8'), original);
+    assert.equal(existsSync(join(lab.dir, 'backups')), false, 'no backup made in a dry run');
+
+    // Config changes ask by default.
+    const guard = createGuard(policySchema.parse({}), clock);
+    const denied = await runGuarded(guard, raise, ctx, {});
+    assert.equal(denied.mode, 'ask');
+    assert.equal(denied.outcome.status, 'pending');
+    assert.deepEqual(guard.approvals.pending().map((a) => a.id), [denied.approval!.id]);
+    assert.match(guard.approvals.pending()[0]!.text, /^raise MaxRequestWorkers on lab-server from 5 to about 10 in .*mpm_prefork\.conf:\d+/);
+    assert.equal(guard.approvals.deny(denied.approval!.id, 'operator'), true);
+    const no = await denied.settled;
+    assert.equal(no.status, 'refused');
+    assert.match(no.text, /denied by operator/);
+    assert.equal(readFileSync(apache.mpmConfFile, 'utf8'), original);
+
+    const asked = await runGuarded(guard, raise, ctx, {});
+    assert.equal(readFileSync(apache.mpmConfFile, 'utf8'), original, 'nothing changes while waiting');
+    assert.equal(guard.approvals.approve(asked.approval!.id, 'operator'), true);
+    const yes = await asked.settled;
+    assert.equal(yes.status, 'done', JSON.stringify(yes, null, 1));
+    assert.match(yes.records[0]!.text, /^approved by operator: raise MaxRequestWorkers/);
+    assert.equal(limitLine(apache.mpmConfFile), 'MaxRequestWorkers\t10');
+    assert.ok(await acceptsTcp(lab.server.ip, apache.port));
+    rmSync(join(lab.dir, 'backups'), { recursive: true, force: true });
+    await apache.kill();
+  });
+
+  test('bounded by ServerLimit (a graceful reload cannot go past it) and by the configured maximum', async (t) => {
+    if (needs(t, prereq)) return;
+    // The lab writes ServerLimit 16: a limit of 12 can only reach 16, and with maximum 14 only 14.
+    const apache = await startApache(lab, { port: 8084, maxRequestWorkers: 12 });
+    const guard = createGuard(policySchema.parse({ mode: 'auto' }), systemClock);
+    const ctx = ctxFor(apache);
+    const capped = await runGuarded(guard, raise, { ...ctx, dryRun: false, service: { ...ctx.service, worker_limit: { ...ctx.service.worker_limit, maximum: 14 } } }, {});
+    assert.equal(capped.outcome.status, 'done', JSON.stringify(capped.outcome, null, 1));
+    assert.equal(limitLine(apache.mpmConfFile), 'MaxRequestWorkers\t14');
+    const full = await runGuarded(guard, raise, ctx, {});
+    assert.equal(full.outcome.status, 'done');
+    assert.equal(limitLine(apache.mpmConfFile), 'MaxRequestWorkers\t16');
+    const none = await runGuarded(guard, raise, ctx, {});
+    assert.equal(none.outcome.status, 'escalate');
+    assert.match(none.outcome.why!, /the limit 16 cannot be raised: bounded by server-limit/);
+    rmSync(join(lab.dir, 'backups'), { recursive: true, force: true });
+    await apache.kill();
+  });
+});
+
+describe('worker limit arithmetic and the one-line edit', () => {
+  test('double, target, maximum, ServerLimit and memory, whichever is lowest; whole processes for threaded MPMs', () => {
+    const base = { current: 256, running: 256, maximum: 1024, cap: 20000, threadsPerChild: 1 };
+    assert.deepEqual(nextLimit(base), { value: 512, boundBy: 'double', memoryBound: undefined });
+    assert.equal(nextLimit({ ...base, target: 300 }).value, 300);
+    assert.equal(nextLimit({ ...base, maximum: 400 }).boundBy, 'maximum');
+    // 100 MiB free at 10 MiB a worker: room for 10 more than the 256 running.
+    assert.deepEqual(nextLimit({ ...base, memoryFree: 100 * 2 ** 20, workerRss: 10 * 2 ** 20 }), { value: 266, boundBy: 'memory', memoryBound: 266 });
+    assert.equal(nextLimit({ ...base, current: 400, running: 16, threadsPerChild: 25, cap: 16 * 25, maximum: 10000 }).value, 400);
+    assert.equal(nextLimit({ ...base, current: 150, threadsPerChild: 25, maximum: 290 }).value, 275);
+  });
+
+  test('only the number on that line changes; a line that is not what the inspection saw is refused', () => {
+    const text = '<IfModule mpm_prefork_module>\n    MaxClients   256   # raised 2019\r\n</IfModule>\n';
+    assert.equal(setDirective(text, 2, 'MaxClients', 256, 512), '<IfModule mpm_prefork_module>\n    MaxClients   512   # raised 2019\r\n</IfModule>\n');
+    assert.throws(() => setDirective(text, 2, 'MaxClients', 300, 512), /line 2 is not "MaxClients 300" any more/);
+    assert.throws(() => setDirective(text, 1, 'MaxClients', 256, 512), /line 1 is not/);
+    assert.throws(() => setDirective(text, 2, 'Max.*', 256, 512), /not a directive name/);
+  });
+});
