@@ -7,6 +7,9 @@
 import type { Logger } from 'pino';
 import type { Clock } from './core/clock.ts';
 import type { CheckResult } from './core/result.ts';
+import { NagiosState } from './core/nagios.ts';
+
+const stateByName: Record<string, NagiosState> = { OK: NagiosState.OK, WARNING: NagiosState.WARNING, CRITICAL: NagiosState.CRITICAL, UNKNOWN: NagiosState.UNKNOWN };
 import type { SecretLookup } from './core/secrets.ts';
 import type { PlannedCheck } from './config/checks.ts';
 import { weekdayNumber, type DowntimeConfig } from './config/policy.ts';
@@ -19,6 +22,12 @@ import type { Downtime } from './state/downtime.ts';
 import { StateEngine, type EngineCheck, type EngineEvent } from './state/engine.ts';
 import type { ServicePolicy } from './state/service-engine.ts';
 import type { Store } from './store/types.ts';
+import { createGuard as createActionGuard, type Guard as ActionGuard } from './actions/policy.ts';
+import { executors, type Executor } from './executors/index.ts';
+import { respond } from './runbooks/run.ts';
+import { classify } from './triage/index.ts';
+import type { TargetServiceConfig } from './config/remediation.ts';
+import type { ProblemEvent } from './state/engine.ts';
 
 export interface AlertingDeps {
   store: Store;
@@ -66,6 +75,11 @@ export class Alerting {
   private dispatcher: Dispatcher;
   private cfg: Config;
   private wakes = new Map<string, ReturnType<Clock['setTimeout']>>();
+  private planned = new Map<string, PlannedCheck>();
+  /** One executor per target (an SSH connection is reused), made when first needed. */
+  private executors = new Map<string, { key: string; executor: Executor }>();
+  private actionGuard: ActionGuard;
+  private remediating = new Set<Promise<unknown>>();
   private stopped = false;
 
   constructor(
@@ -75,6 +89,7 @@ export class Alerting {
     this.cfg = cfg;
     this.incidents = new IncidentManager({ store: deps.store, coolDownMs: cfg.notifications.cool_down, log: deps.log.child({ room: 'incidents' }) });
     this.dispatcher = this.makeDispatcher(cfg);
+    this.actionGuard = createActionGuard(cfg.remediation.policy, deps.clock);
   }
 
   private makeDispatcher(cfg: Config): Dispatcher {
@@ -83,6 +98,7 @@ export class Alerting {
       contacts: cfg.contacts,
       templates: cfg.templates,
       settleMs: n.settle,
+      holdMs: cfg.remediation.wait,
       delivery: { attempts: n.delivery.attempts, baseDelayMs: n.delivery.base_delay, maxDelayMs: n.delivery.max_delay, maxTotalMs: n.delivery.max_total },
       secret: this.deps.secret,
       log: this.deps.log.child({ room: 'notify' }),
@@ -96,7 +112,9 @@ export class Alerting {
   /** Installs the checks of a config (at start and on reload); known states are kept. */
   configure(cfg: Config, planned: readonly PlannedCheck[]): void {
     const old = this.dispatcher;
+    if (this.cfg.remediation.policy !== cfg.remediation.policy) this.actionGuard = createActionGuard(cfg.remediation.policy, this.deps.clock);
     this.cfg = cfg;
+    this.planned = new Map(planned.map((c) => [c.id, c]));
     this.engine.configure(engineChecks(cfg, planned), Object.fromEntries(cfg.targets.map((t) => [t.name, t.parents])), this.deps.clock.now());
     if (old) {
       this.dispatcher = this.makeDispatcher(cfg);
@@ -144,6 +162,7 @@ export class Alerting {
     if (rest.length === 0) return;
     const dispatcher = this.dispatcher;
     void this.incidents.handle(rest, this.deps.clock.now()).then((news) => {
+      for (const e of rest) if (e.type === 'problem') this.remediate(e, dispatcher);
       for (const n of news) dispatcher.enqueue(n);
     });
   }
@@ -163,10 +182,63 @@ export class Alerting {
     this.wakes.set(checkId, t);
   }
 
+  /** The service a check watches: named in the service's `checks`, or on one of its ports. */
+  private serviceFor(target: Config['targets'][number], check: PlannedCheck | undefined): TargetServiceConfig | undefined {
+    if (!check) return undefined;
+    const port = typeof check.options.port === 'number' ? check.options.port : undefined;
+    return target.services.find((s) => s.checks.includes(check.name)) ?? (port === undefined ? undefined : target.services.find((s) => s.checks.length === 0 && s.ports.includes(port)));
+  }
+
+  private executorFor(target: Config['targets'][number]): Executor | undefined {
+    if (!target.executor) return undefined;
+    const key = JSON.stringify(target.executor);
+    const known = this.executors.get(target.name);
+    if (known?.key === key) return known.executor;
+    if (known) void known.executor.close();
+    const def = executors[target.executor.type as keyof typeof executors];
+    const executor = def.create(target.executor as never, { secret: this.deps.secret, log: this.deps.log.child({ room: 'executor', target: target.name }) });
+    this.executors.set(target.name, { key, executor });
+    return executor;
+  }
+
+  /**
+   * A new problem on a service mamoru can reach: triage it, run its runbook and the actions the
+   * policy allows, all into the incident's timeline; the incident's message waits for it (up to
+   * remediation.wait). After an action the check is run again at once, so a fix shows quickly.
+   */
+  private remediate(e: ProblemEvent, dispatcher: Dispatcher): void {
+    if (!this.cfg.remediation.enabled || e.subject.kind !== 'service') return;
+    const target = this.cfg.targets.find((t) => t.name === e.target);
+    const inc = this.incidents.current(e.target);
+    if (!target || !inc || inc.status !== 'open') return;
+    const check = this.planned.get(e.subject.checkId);
+    const service = this.serviceFor(target, check);
+    const executor = service && this.executorFor(target);
+    if (!service || !executor) return;
+    const now = this.deps.clock.now();
+    const triage = classify({ probeType: e.subject.probe, state: stateByName[e.state] ?? NagiosState.CRITICAL, text: e.text, check: e.subject.name });
+    const log = this.deps.log.child({ room: 'runbooks', target: target.name, incident: inc.id });
+    const record = (kind: 'evidence' | 'action', text: string, data?: Record<string, unknown>) => this.incidents.record(inc.id, kind, text, data, this.deps.clock.now());
+    const work = respond(
+      { executor, address: target.address, target: target.name, service, clock: this.deps.clock, guard: this.actionGuard, recorder: { record: (r) => record(r.kind, r.text, r.data) }, log, alert: { text: e.text, at: now } },
+      triage,
+    ).then(async (r) => {
+      log.info({ runbook: r.runbook, actions: r.actions.map((a) => `${a.request.type}: ${a.outcome.status}`) }, `${r.runbook ?? 'no runbook'}: ${r.verdict}`);
+      if (r.summary.neededFromClient) await record('evidence', `needed from the client: ${r.summary.neededFromClient}`, { needed: r.summary.neededFromClient });
+      if (r.actions.some((a) => a.outcome.status === 'done') && check) this.deps.runNow(check.id);
+      return r;
+    });
+    const tracked = work.catch((err) => log.error({ err }, 'the runbook failed'));
+    this.remediating.add(tracked);
+    void tracked.finally(() => this.remediating.delete(tracked));
+    dispatcher.hold(inc.id, work);
+  }
+
   /** Findings and actions from the timeline (runbooks write them as `evidence` and `action`). */
   private async details(incidentId: number): Promise<IncidentDetails> {
     const events = await this.deps.store.incidentEvents(incidentId);
-    return { findings: events.filter((e) => e.kind === 'evidence').map((e) => e.text), actions: events.filter((e) => e.kind === 'action').map((e) => e.text) };
+    const needed = events.filter((e) => e.kind === 'evidence' && typeof e.data?.needed === 'string').pop()?.data?.needed as string | undefined;
+    return { findings: events.filter((e) => e.kind === 'evidence' && e.data?.needed === undefined).map((e) => e.text), actions: events.filter((e) => e.kind === 'action').map((e) => e.text), needed };
   }
 
   /** Sends what is gathered, waits for deliveries in flight (bounded by their own retry limits). */
@@ -175,6 +247,8 @@ export class Alerting {
     for (const t of this.wakes.values()) this.deps.clock.clearTimeout(t);
     this.wakes.clear();
     await this.incidents.handle([], this.deps.clock.now());
+    while (this.remediating.size) await Promise.allSettled([...this.remediating]);
     await this.dispatcher.stop();
+    for (const { executor } of this.executors.values()) await executor.close();
   }
 }

@@ -10,6 +10,7 @@ import { stores } from '../store/index.ts';
 import { contactSchema, templatesSchema } from '../notify/contacts.ts';
 import { downtimeSchema, notificationsSchema } from './policy.ts';
 import { guardSchema } from './guard.ts';
+import { executorSchema, remediationSchema, targetServiceSchema } from './remediation.ts';
 
 /** Keys every check has, whatever its type; unset ones fall back to `defaults`. */
 export const commonCheckKeys = {
@@ -48,6 +49,8 @@ export const targetSchema = z.strictObject({
   address: z.string().min(1, 'expected an IP address or DNS name').meta({ description: 'IP address or DNS name' }),
   parents: z.array(nameSchema).default([]).meta({ description: 'targets this one is reached through' }),
   tags: z.array(z.string()).default([]),
+  executor: executorSchema.optional().meta({ description: 'how runbooks reach this server: { type: local } for this machine, { type: ssh, ... } for another; none: diagnose and fix nothing' }),
+  services: z.array(targetServiceSchema).default([]).meta({ description: 'services on this server that runbooks may inspect, start and reload' }),
   host_check: nameSchema.optional().meta({ description: "the check that tells whether the host itself is up (default: its first ping check)" }),
   checks: z.array(checkSchema).default([]),
 });
@@ -95,6 +98,7 @@ export const configSchema = z
     templates: templatesSchema.meta({ description: 'message template overrides per language and event; {{field}} names a field' }),
     notifications: notificationsSchema,
     downtimes: z.array(downtimeSchema).default([]).meta({ description: 'scheduled downtime: no messages about the covered targets while a window is active' }),
+    remediation: remediationSchema,
     guard: guardSchema.meta({ description: 'attack detection: jails that follow logs and ban in the firewall' }),
   })
   .superRefine((cfg, ctx) => {

@@ -30,6 +30,8 @@ export interface DispatcherOptions {
   contacts: ContactConfig[];
   templates: TemplatesConfig;
   settleMs: number;
+  /** Longest a message waits for a hold (a runbook at work on the incident). @defaultValue 0 */
+  holdMs?: number | undefined;
   delivery: Omit<DeliveryOptions, 'clock' | 'signal'>;
   secret: SecretLookup;
   log: Logger;
@@ -64,6 +66,8 @@ export class Dispatcher {
   /** Highest escalation level each incident reached: who was told must hear of the recovery. */
   private reached = new Map<number, number>();
   private channels = new Map<string, Notifier>();
+  /** Work whose findings the incident's next message should carry (a runbook), by incident id. */
+  private holds = new Map<number, Promise<unknown>[]>();
 
   constructor(private readonly opts: DispatcherOptions) {}
 
@@ -76,6 +80,25 @@ export class Dispatcher {
     }
     const timer = this.opts.clock.setTimeout(() => this.flush(news.incident.id), this.opts.settleMs);
     this.pending.set(news.incident.id, { news: [news], timer });
+  }
+
+  /**
+   * The incident's next message waits for `work` (at most `holdMs`), so it can say what mamoru
+   * found and did instead of only what broke.
+   */
+  hold(incidentId: number, work: Promise<unknown>): void {
+    const list = this.holds.get(incidentId) ?? [];
+    list.push(work.catch(() => undefined));
+    this.holds.set(incidentId, list);
+  }
+
+  private async held(incidentId: number): Promise<void> {
+    const list = this.holds.get(incidentId);
+    if (!list?.length || this.abort.signal.aborted) return;
+    this.holds.delete(incidentId);
+    let timer: ReturnType<Clock['setTimeout']> | undefined;
+    await Promise.race([Promise.all(list), new Promise<void>((resolve) => (timer = this.opts.clock.setTimeout(resolve, this.opts.holdMs ?? 0)))]);
+    if (timer) this.opts.clock.clearTimeout(timer);
   }
 
   /** Sends what is queued now (at stop), then waits for every delivery in flight. */
@@ -120,7 +143,7 @@ export class Dispatcher {
     if (event === 'recovered') this.reached.delete(incidentId);
     const changes = p.news.flatMap((n) => n.changes);
     const ack = p.news.find((n) => n.event === 'acknowledged');
-    void this.track(this.sendIncident(inc, { event, changes, level, by: ack?.by, comment: ack?.comment }));
+    void this.track(this.held(incidentId).then(() => this.sendIncident(inc, { event, changes, level, by: ack?.by, comment: ack?.comment })));
   }
 
   private async sendIncident(inc: IncidentRecord, what: Pick<ComposeInput, 'event' | 'changes' | 'level' | 'by' | 'comment'>): Promise<void> {

@@ -15,11 +15,16 @@ const regexEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Apache as the lab starts it: `apache2 -f CONF -k start|stop|graceful`, `-t`, under Debian's envvars. */
 export function apacheService(lab: Lab, apache: LabApache, over: Partial<ServiceConfigInput> = {}): ServiceConfig {
+  return serviceSchema.parse(apacheServiceInput(lab, apache, over));
+}
+
+/** The same as the operator writes it in the config (before defaults are filled in). */
+export function apacheServiceInput(lab: Lab, apache: LabApache, over: Partial<ServiceConfigInput> = {}): ServiceConfigInput {
   const env = Object.entries(apache.env)
     .filter(([k]) => k.startsWith('APACHE_'))
     .map(([k, v]) => `${k}=${v}`);
   const ctl = (...args: string[]) => ['env', ...env, 'apache2', '-f', apache.configFile, ...args];
-  return serviceSchema.parse({
+  return {
     name: 'apache2',
     manager: 'command',
     processes: ['apache2'],
@@ -36,7 +41,7 @@ export function apacheService(lab: Lab, apache: LabApache, over: Partial<Service
     start_timeout: '15s',
     ...over,
     worker_limit: { backup_dir: join(lab.dir, 'backups'), ...over.worker_limit },
-  });
+  };
 }
 
 /** MariaDB as the lab starts it: mariadbd in the foreground on its own datadir, detached by mamoru. */
