@@ -19,7 +19,8 @@ import { Dispatcher } from './notify/dispatch.ts';
 import type { IncidentDetails } from './notify/compose.ts';
 import type { CheckState } from './state/check-state.ts';
 import type { Downtime } from './state/downtime.ts';
-import { StateEngine, type EngineCheck, type EngineEvent } from './state/engine.ts';
+import { StateEngine, type EngineCheck, type EngineEvent, type Subject } from './state/engine.ts';
+import type { ExternalAlert } from './incidents/ingest.ts';
 import type { ServicePolicy } from './state/service-engine.ts';
 import type { Store } from './store/types.ts';
 import { createGuard as createActionGuard, type Guard as ActionGuard } from './actions/policy.ts';
@@ -172,6 +173,30 @@ export class Alerting {
     if (!this.stopped) this.dispatcher.enqueue(news);
   }
 
+  /**
+   * An alert from Nagios, Icinga or Alertmanager: triaged like the text of any plugin, it opens,
+   * updates or resolves the incident of its host as mamoru's own checks do (those systems only
+   * notify confirmed states), and starts the same runbooks where mamoru can reach the host.
+   */
+  async ingest(alert: ExternalAlert): Promise<{ incident?: number; triage: ReturnType<typeof classify> }> {
+    const triage = classify({ text: alert.text, service: alert.service, state: alert.state as never });
+    const type = (alert.type ?? '').toUpperCase();
+    if (this.stopped || /ACKNOWLEDGEMENT|FLAPPING|DOWNTIME|CUSTOM/.test(type)) return { triage };
+    const target = this.cfg.targets.find((t) => t.name === alert.host || t.address === alert.host)?.name ?? alert.host;
+    const subject: Subject = alert.service ? { kind: 'service', checkId: `${alert.source}:${target}/${alert.service}`, name: alert.service, probe: triage.service ?? 'nagios-plugin' } : { kind: 'host' };
+    const ok = alert.state === 'OK' || alert.state === 'UP';
+    const event: EngineEvent = ok ? { type: 'recovery', target, subject, state: alert.state, text: alert.text, level: 0 } : { type: 'problem', target, subject, state: alert.state === 'UNREACHABLE' ? 'DOWN' : alert.state, text: alert.text, level: 0 };
+    const dispatcher = this.dispatcher;
+    const news = await this.incidents.handle([event], this.deps.clock.now());
+    const inc = this.incidents.current(target);
+    if (!ok && inc) {
+      await this.incidents.record(inc.id, 'evidence', `${alert.source} alert${alert.service ? ` ${alert.service}` : ''}: triage says ${triage.kind}${triage.service ? ` (${triage.service})` : ''}${triage.runbook ? `, runbook ${triage.runbook}` : ''}: ${triage.reason}`, { source: alert.source, kind: triage.kind, runbook: triage.runbook }, this.deps.clock.now());
+      if (event.type === 'problem') this.remediate(event, dispatcher);
+    }
+    for (const n of news) dispatcher.enqueue(n);
+    return { incident: inc?.id, triage };
+  }
+
   private wake(checkId: string, at: number): void {
     const old = this.wakes.get(checkId);
     if (old) this.deps.clock.clearTimeout(old);
@@ -183,10 +208,13 @@ export class Alerting {
   }
 
   /** The service a check watches: named in the service's `checks`, or on one of its ports. */
-  private serviceFor(target: Config['targets'][number], check: PlannedCheck | undefined): TargetServiceConfig | undefined {
-    if (!check) return undefined;
-    const port = typeof check.options.port === 'number' ? check.options.port : undefined;
-    return target.services.find((s) => s.checks.includes(check.name)) ?? (port === undefined ? undefined : target.services.find((s) => s.checks.length === 0 && s.ports.includes(port)));
+  private serviceFor(target: Config['targets'][number], checkName: string, port: number | undefined, triaged: string | null): TargetServiceConfig | undefined {
+    return (
+      target.services.find((s) => s.checks.includes(checkName)) ??
+      (port === undefined ? undefined : target.services.find((s) => s.checks.length === 0 && s.ports.includes(port))) ??
+      // An ingested alert has no check of ours: the service triage named, by the service's name.
+      (triaged === null ? undefined : target.services.find((s) => s.checks.length === 0 && s.name.toLowerCase().startsWith(triaged)))
+    );
   }
 
   private executorFor(target: Config['targets'][number]): Executor | undefined {
@@ -208,15 +236,17 @@ export class Alerting {
    */
   private remediate(e: ProblemEvent, dispatcher: Dispatcher): void {
     if (!this.cfg.remediation.enabled || e.subject.kind !== 'service') return;
-    const target = this.cfg.targets.find((t) => t.name === e.target);
+    const target = this.cfg.targets.find((t) => t.name === e.target || t.address === e.target);
     const inc = this.incidents.current(e.target);
     if (!target || !inc || inc.status !== 'open') return;
     const check = this.planned.get(e.subject.checkId);
-    const service = this.serviceFor(target, check);
+    const triage = check
+      ? classify({ probeType: e.subject.probe, state: stateByName[e.state] ?? NagiosState.CRITICAL, text: e.text, check: e.subject.name })
+      : classify({ text: e.text, service: e.subject.name, state: e.state as never });
+    const service = this.serviceFor(target, e.subject.name, typeof check?.options.port === 'number' ? check.options.port : undefined, triage.service);
     const executor = service && this.executorFor(target);
     if (!service || !executor) return;
     const now = this.deps.clock.now();
-    const triage = classify({ probeType: e.subject.probe, state: stateByName[e.state] ?? NagiosState.CRITICAL, text: e.text, check: e.subject.name });
     const log = this.deps.log.child({ room: 'runbooks', target: target.name, incident: inc.id });
     const record = (kind: 'evidence' | 'action', text: string, data?: Record<string, unknown>) => this.incidents.record(inc.id, kind, text, data, this.deps.clock.now());
     const work = respond(

@@ -11,6 +11,7 @@ import type { CheckResult } from './core/result.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { Alerting } from './daemon-alerts.ts';
 import { createGuard } from './daemon-guard.ts';
+import { fromAlertmanager, fromNagiosJson } from './incidents/ingest.ts';
 import type { Guard } from './guard/guard.ts';
 import { loadConfigFile, type LoadedConfig } from './config/load.ts';
 import { planChecks, type PlannedCheck } from './config/checks.ts';
@@ -133,6 +134,25 @@ export class Daemon {
               return { ...incidentView(inc), timeline };
             },
             acknowledge: (id, by, comment) => d.alerting.acknowledge(id, by, comment),
+            ingestToken: () => {
+              const name = d.loaded.config.ingest.token_secret;
+              if (name === undefined) return undefined;
+              try {
+                return d.secret(name);
+              } catch (err) {
+                log.error({ err }, `ingest token secret "${name}" cannot be read`);
+                return undefined;
+              }
+            },
+            ingest: async (kind, body) => {
+              const alerts = kind === 'alertmanager' ? fromAlertmanager(body) : [fromNagiosJson(body, kind)];
+              const incidents: number[] = [];
+              for (const a of alerts) {
+                const r = await d.alerting.ingest(a);
+                if (r.incident !== undefined && !incidents.includes(r.incident)) incidents.push(r.incident);
+              }
+              return { incidents };
+            },
           },
           cfg.web.host,
           opts.webPort ?? cfg.web.port,

@@ -14,6 +14,7 @@ import { registerIncidents } from './incidents.ts';
 import { registerNotify } from './notify.ts';
 import { registerAck } from './ack.ts';
 import { registerBans } from './bans.ts';
+import { registerIngest } from './ingest.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerNotify(program);
   registerAck(program);
   registerBans(program);
+  registerIngest(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -99,6 +99,10 @@ export const configSchema = z
     notifications: notificationsSchema,
     downtimes: z.array(downtimeSchema).default([]).meta({ description: 'scheduled downtime: no messages about the covered targets while a window is active' }),
     remediation: remediationSchema,
+    ingest: z
+      .strictObject({ token_secret: z.string().min(1).optional().meta({ description: 'secret holding the token that /api/ingest/* requests must bring (Authorization: Bearer); ingest is off without it' }) })
+      .prefault({})
+      .meta({ description: 'alerts from Nagios, Icinga and Alertmanager' }),
     guard: guardSchema.meta({ description: 'attack detection: jails that follow logs and ban in the firewall' }),
   })
   .superRefine((cfg, ctx) => {
@@ -137,6 +141,8 @@ export const configSchema = z
       if (t.host_check !== undefined && !t.checks.some((c) => ((c.name as string | undefined) ?? (c.type as string)) === t.host_check))
         ctx.addIssue({ code: 'custom', path: ['targets', i, 'host_check'], message: `no check named "${t.host_check}" on target "${t.name}"` });
     });
+    if (cfg.ingest.token_secret !== undefined && !(cfg.ingest.token_secret in cfg.secrets))
+      ctx.addIssue({ code: 'custom', path: ['ingest', 'token_secret'], message: `unknown secret "${cfg.ingest.token_secret}"; define it under "secrets:" with { env: VARIABLE } or { file: PATH }` });
     const contactNames = new Map<string, number>();
     cfg.contacts.forEach((c, i) => {
       if (contactNames.has(c.name)) ctx.addIssue({ code: 'custom', path: ['contacts', i, 'name'], message: `contact name "${c.name}" is already used by contacts[${contactNames.get(c.name)}]; names must be unique` });

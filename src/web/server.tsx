@@ -3,6 +3,7 @@
  * The web room: status page, JSON API and Prometheus metrics over Hono on Node's HTTP server.
  * Bound to loopback unless configured otherwise; it only reads what the daemon hands it.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Metrics } from './metrics.ts';
@@ -18,6 +19,16 @@ export interface WebDeps {
   incident(id: number): Promise<(IncidentView & { timeline: { at: string; kind: string; text: string }[] }) | undefined>;
   /** A person takes an open incident: no more reminders or escalations until it recovers. */
   acknowledge(id: number, by: string, comment: string): AckOutcome;
+  /** The token ingest requests must bring; undefined when ingest is not configured. */
+  ingestToken(): string | undefined;
+  /** Takes an alert body of a kind; resolves with what became of it, or rejects with a reason for the sender. */
+  ingest(kind: 'nagios' | 'icinga' | 'alertmanager', body: unknown): Promise<{ incidents: number[] }>;
+}
+
+function sameToken(given: string, wanted: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(wanted);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const incidentId = (text: string): number | undefined => (/^\d{1,12}$/.test(text) ? Number(text) : undefined);
@@ -49,6 +60,22 @@ export function createApp(deps: WebDeps): Hono {
     const comment = typeof body.comment === 'string' ? body.comment.slice(0, 1000) : '';
     const r = deps.acknowledge(id, by, comment);
     return r.ok ? c.json({ ok: true }) : c.json({ error: r.error }, r.status);
+  });
+  app.post('/api/ingest/:kind', async (c) => {
+    const kind = c.req.param('kind');
+    if (kind !== 'nagios' && kind !== 'icinga' && kind !== 'alertmanager') return c.json({ error: 'expected /api/ingest/nagios, /api/ingest/icinga or /api/ingest/alertmanager' }, 404);
+    const wanted = deps.ingestToken();
+    if (wanted === undefined) return c.json({ error: 'ingest is not configured: set ingest.token_secret in the config' }, 404);
+    const auth = c.req.header('authorization') ?? '';
+    const given = /^Bearer (.+)$/.exec(auth)?.[1] ?? '';
+    if (!sameToken(given, wanted)) return c.json({ error: 'missing or wrong token (Authorization: Bearer TOKEN)' }, 401);
+    const body = await c.req.json().catch(() => undefined);
+    if (body === undefined) return c.json({ error: 'expected a JSON body' }, 400);
+    try {
+      return c.json(await deps.ingest(kind, body));
+    } catch (e) {
+      return c.json({ error: (e as Error).message }, 400);
+    }
   });
   app.get('/metrics', async (c) => c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
   app.notFound((c) => c.json({ error: `nothing at ${c.req.path}` }, 404));
