@@ -113,7 +113,8 @@ export class Alerting {
   /** Installs the checks of a config (at start and on reload); known states are kept. */
   configure(cfg: Config, planned: readonly PlannedCheck[]): void {
     const old = this.dispatcher;
-    if (this.cfg.remediation.policy !== cfg.remediation.policy) this.actionGuard = createActionGuard(cfg.remediation.policy, this.deps.clock);
+    // A new policy keeps the approvals people may be answering right now.
+    if (this.cfg.remediation.policy !== cfg.remediation.policy) this.actionGuard = { ...createActionGuard(cfg.remediation.policy, this.deps.clock), approvals: this.actionGuard.approvals };
     this.cfg = cfg;
     this.planned = new Map(planned.map((c) => [c.id, c]));
     this.engine.configure(engineChecks(cfg, planned), Object.fromEntries(cfg.targets.map((t) => [t.name, t.parents])), this.deps.clock.now());
@@ -166,6 +167,11 @@ export class Alerting {
       for (const e of rest) if (e.type === 'problem') this.remediate(e, dispatcher);
       for (const n of news) dispatcher.enqueue(n);
     });
+  }
+
+  /** Actions waiting for a person's approval (the API and `mamoru approve` answer them). */
+  get approvals(): ActionGuard['approvals'] {
+    return this.actionGuard.approvals;
   }
 
   /** News from another room (a ban in an open incident) for the contacts. */
@@ -255,7 +261,8 @@ export class Alerting {
     ).then(async (r) => {
       log.info({ runbook: r.runbook, actions: r.actions.map((a) => `${a.request.type}: ${a.outcome.status}`) }, `${r.runbook ?? 'no runbook'}: ${r.verdict}`);
       if (r.summary.neededFromClient) await record('evidence', `needed from the client: ${r.summary.neededFromClient}`, { needed: r.summary.neededFromClient });
-      if (r.actions.some((a) => a.outcome.status === 'done') && check) this.deps.runNow(check.id);
+      // A fix (now, or once a person approved it) is checked again at once.
+      if (check) for (const a of r.actions) void a.settled.then((o) => o.status === 'done' && this.deps.runNow(check.id)).catch(() => undefined);
       return r;
     });
     const tracked = work.catch((err) => log.error({ err }, 'the runbook failed'));

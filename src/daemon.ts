@@ -134,6 +134,9 @@ export class Daemon {
               return { ...incidentView(inc), timeline };
             },
             acknowledge: (id, by, comment) => d.alerting.acknowledge(id, by, comment),
+            approvals: () =>
+              d.alerting.approvals.pending().map((a) => ({ id: a.id, action: a.action, target: a.target, service: a.service, text: a.text, requested_at: new Date(a.requestedAt).toISOString(), expires_at: new Date(a.expiresAt).toISOString() })),
+            decide: (id, approve, by) => (approve ? d.alerting.approvals.approve(id, by) : d.alerting.approvals.deny(id, by)),
             ingestToken: () => {
               const name = d.loaded.config.ingest.token_secret;
               if (name === undefined) return undefined;

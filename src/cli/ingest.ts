@@ -9,9 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfigFile } from '../config/load.ts';
 import { UsageError } from '../core/errors.ts';
 import { fromEnvironment, fromNagiosJson, IngestError } from '../incidents/ingest.ts';
+import { callDaemon, daemonUrl } from './daemon-api.ts';
 import { DEFAULT_CONFIG_FILE } from './paths.ts';
 
 export function registerIngest(program: Command): void {
@@ -39,25 +39,10 @@ export function registerIngest(program: Command): void {
       }
       const token = opts.tokenFile ? readFileSync(opts.tokenFile, 'utf8').trim() : process.env.MAMORU_INGEST_TOKEN;
       if (!token) throw new UsageError('no ingest token: set MAMORU_INGEST_TOKEN or give --token-file');
-      let base = opts.url;
-      if (!base) {
-        const { web } = loadConfigFile(opts.config).config;
-        const host = web.host === '0.0.0.0' ? '127.0.0.1' : web.host === '::' ? '[::1]' : web.host.includes(':') ? `[${web.host}]` : web.host;
-        base = `http://${host}:${web.port}`;
-      }
-      let res: Response;
-      try {
-        res = await fetch(new URL(`/api/ingest/${source}`, base), {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ host: alert.host, service: alert.service, state: alert.state, output: alert.text, type: alert.type }),
-          signal: AbortSignal.timeout(10_000),
-        });
-      } catch (e) {
-        throw new UsageError(`cannot reach the daemon at ${base}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
-      }
-      const body = (await res.json().catch(() => ({}))) as { error?: string; incidents?: number[] };
-      if (!res.ok) throw new UsageError(body.error ?? `the daemon answered HTTP ${res.status}`);
+      const body = await callDaemon<{ incidents?: number[] }>(daemonUrl(opts.config, opts.url), `/api/ingest/${source}`, {
+        token,
+        body: { host: alert.host, service: alert.service, state: alert.state, output: alert.text, type: alert.type },
+      });
       process.stdout.write(body.incidents?.length ? `incident #${body.incidents.join(', #')}\n` : 'taken (no incident)\n');
     });
 }

@@ -15,6 +15,7 @@ import { registerNotify } from './notify.ts';
 import { registerAck } from './ack.ts';
 import { registerBans } from './bans.ts';
 import { registerIngest } from './ingest.ts';
+import { registerApprovals } from './approvals.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerAck(program);
   registerBans(program);
   registerIngest(program);
+  registerApprovals(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Metrics } from './metrics.ts';
-import type { AckOutcome, IncidentView, StatusView } from './types.ts';
+import type { AckOutcome, ApprovalView, IncidentView, StatusView } from './types.ts';
 import { StatusPage } from './page.tsx';
 
 export interface WebDeps {
@@ -19,6 +19,10 @@ export interface WebDeps {
   incident(id: number): Promise<(IncidentView & { timeline: { at: string; kind: string; text: string }[] }) | undefined>;
   /** A person takes an open incident: no more reminders or escalations until it recovers. */
   acknowledge(id: number, by: string, comment: string): AckOutcome;
+  /** Actions waiting for a person (guard policy `ask`). */
+  approvals(): ApprovalView[];
+  /** Approves or denies one; false when it is unknown or already decided. */
+  decide(id: string, approve: boolean, by: string): boolean;
   /** The token ingest requests must bring; undefined when ingest is not configured. */
   ingestToken(): string | undefined;
   /** Takes an alert body of a kind; resolves with what became of it, or rejects with a reason for the sender. */
@@ -60,6 +64,15 @@ export function createApp(deps: WebDeps): Hono {
     const comment = typeof body.comment === 'string' ? body.comment.slice(0, 1000) : '';
     const r = deps.acknowledge(id, by, comment);
     return r.ok ? c.json({ ok: true }) : c.json({ error: r.error }, r.status);
+  });
+  app.get('/api/approvals', (c) => c.json(deps.approvals()));
+  app.post('/api/approvals/:id/:decision', async (c) => {
+    const decision = c.req.param('decision');
+    if (decision !== 'approve' && decision !== 'deny') return c.json({ error: 'expected .../approve or .../deny' }, 404);
+    const body = (await c.req.json().catch(() => ({}))) as { by?: unknown };
+    const by = typeof body.by === 'string' && body.by.trim() ? body.by.trim().slice(0, 100) : undefined;
+    if (!by) return c.json({ error: 'expected a JSON body with "by" (who decides)' }, 400);
+    return deps.decide(c.req.param('id'), decision === 'approve', by) ? c.json({ ok: true }) : c.json({ error: `no pending approval ${c.req.param('id')}` }, 404);
   });
   app.post('/api/ingest/:kind', async (c) => {
     const kind = c.req.param('kind');

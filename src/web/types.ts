@@ -43,3 +43,14 @@ export interface IncidentView {
 
 /** What a person can do through the API, and what came of it. */
 export type AckOutcome = { ok: true } | { ok: false; status: 404 | 409; error: string };
+
+/** An action waiting for a person's yes or no. */
+export interface ApprovalView {
+  id: string;
+  action: string;
+  target: string;
+  service: string;
+  text: string;
+  requested_at: string;
+  expires_at: string;
+}

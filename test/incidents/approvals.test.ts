@@ -1,0 +1,83 @@
+/**
+ * The guard policy's `ask` through the running daemon, on this machine (local executor, no
+ * root): a stopped service is diagnosed, starting it waits for a person; `mamoru approvals`
+ * shows the question, `mamoru approve` answers it, the service starts and the check recovers.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { silentLogger } from '../../src/core/log.ts';
+import { Daemon } from '../../src/daemon.ts';
+import { mamoru } from '../helpers/cli.ts';
+import { until } from '../helpers/wait.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'mamoru-approvals-'));
+const marker = `mamoru-toy-${process.pid}`;
+after(() => {
+  try {
+    execFileSync('pkill', ['-f', marker]);
+  } catch {
+    /* not running */
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+test('start-service in ask mode waits for `mamoru approve`, then starts the service', async () => {
+  const port = await freePort();
+  const toy = `require('node:net').createServer((s) => { s.on('error', () => {}); s.end('hello\\n'); }).listen(${port}, '127.0.0.1'); /* ${marker} */`;
+  const service = { name: 'toy', manager: 'command', processes: ['node'], process_match: marker, ports: [port], start: [process.execPath, '-e', toy], start_detached: true, checks: ['toy'], page_timeout: '2s', start_timeout: '10s' };
+  writeFileSync(
+    join(dir, 'mamoru.yaml'),
+    `defaults: { interval: 500ms, retry_interval: 250ms, max_attempts: 1, timeout: 1s }
+store: { type: sqlite, path: ${join(dir, 'mamoru.db')} }
+remediation: { wait: 1s, policy: { modes: { start-service: ask } } }
+targets:
+  - name: local
+    address: 127.0.0.1
+    executor: { type: local }
+    services: [${JSON.stringify(service)}]
+    checks:
+      - { type: tcp, name: toy, port: ${port} }
+`,
+  );
+  const daemon = await Daemon.start({ configFile: join(dir, 'mamoru.yaml'), log: silentLogger, webPort: 0 });
+  try {
+    const url = daemon.webUrl!;
+    const listed = await until('a pending approval', async () => {
+      const r = await mamoru(['approvals', '--json', '--url', url]);
+      const list = JSON.parse(r.stdout || '[]') as Array<{ id: string; action: string; target: string; service: string }>;
+      return list.length ? list : undefined;
+    });
+    assert.deepEqual(listed.map((a) => [a.action, a.target, a.service]), [['start-service', 'local', 'toy']]);
+    assert.match((await mamoru(['approvals', '--url', url])).stdout, new RegExp(`^${listed[0]!.id}  local/toy  start-service: `));
+    const unknown = await mamoru(['approve', 'nope', '--url', url, '--by', 'hanako']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no pending approval nope/);
+    const ok = await mamoru(['approve', listed[0]!.id, '--url', url, '--by', 'hanako']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, `${listed[0]!.id} approved by hanako\n`);
+    await until('the toy service answering', () => new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.on('error', () => resolve(false));
+    }));
+    await until('the incident resolved', async () => (await (await fetch(`${url}/api/incidents`)).json() as Array<{ status: string }>)[0]?.status === 'resolved').catch(async (e) => {
+      throw new Error(`${(e as Error).message}: ${JSON.stringify(await (await fetch(`${url}/api/incidents/1`)).json())} ${JSON.stringify(daemon.status().checks)}`);
+    });
+    const detail = (await (await fetch(`${url}/api/incidents/1`)).json()) as { timeline: Array<{ kind: string; text: string }> };
+    assert.ok(detail.timeline.some((e) => e.kind === 'action' && /hanako/.test(e.text)), JSON.stringify(detail.timeline.map((e) => e.text)));
+  } finally {
+    await daemon.stop();
+  }
+});
