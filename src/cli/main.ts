@@ -5,37 +5,42 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, UsageError } from '../core/errors.ts';
-import { registerCheck } from './check.ts';
-import { registerConfig } from './config.ts';
-import { registerExplain } from './explain.ts';
-import { registerLogtest } from './logtest.ts';
-import { registerStart } from './start.ts';
-import { registerIncidents } from './incidents.ts';
-import { registerNotify } from './notify.ts';
-import { registerAck } from './ack.ts';
-import { registerBans } from './bans.ts';
-import { registerIngest } from './ingest.ts';
-import { registerApprovals } from './approvals.ts';
+
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when needed: `mamoru check` (a Nagios plugin, run thousands
+ * of times) must not pay for loading the daemon, the store and every room. The whole list is
+ * loaded for help and for unknown commands (commander then lists them all).
+ */
+const commands: Record<string, () => Promise<Register>> = {
+  start: async () => (await import('./start.ts')).registerStart,
+  check: async () => (await import('./check.ts')).registerCheck,
+  config: async () => (await import('./config.ts')).registerConfig,
+  explain: async () => (await import('./explain.ts')).registerExplain,
+  logtest: async () => (await import('./logtest.ts')).registerLogtest,
+  incidents: async () => (await import('./incidents.ts')).registerIncidents,
+  notify: async () => (await import('./notify.ts')).registerNotify,
+  ack: async () => (await import('./ack.ts')).registerAck,
+  bans: async () => (await import('./bans.ts')).registerBans,
+  ingest: async () => (await import('./ingest.ts')).registerIngest,
+  approvals: async () => (await import('./approvals.ts')).registerApprovals,
+};
+/** Commands registered by another command's module. */
+const aliases: Record<string, string> = { incident: 'incidents', approve: 'approvals', deny: 'approvals' };
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
-export function buildProgram(): Command {
+/** The program with the commands `argv` needs (all of them when it names none we know). */
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('mamoru')
     .description(`mamoru (守る, "to protect"): ${pkg.description}`)
     .version(pkg.version, '-V, --version', 'print the version')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  registerStart(program);
-  registerCheck(program);
-  registerConfig(program);
-  registerExplain(program);
-  registerLogtest(program);
-  registerIncidents(program);
-  registerNotify(program);
-  registerAck(program);
-  registerBans(program);
-  registerIngest(program);
-  registerApprovals(program);
+  const name = argv[2] === undefined ? undefined : (aliases[argv[2]] ?? argv[2]);
+  const wanted = name === '-V' || name === '--version' ? [] : name !== undefined && name in commands ? [name] : Object.keys(commands);
+  for (const register of await Promise.all(wanted.map((n) => commands[n]!()))) register(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();
@@ -44,7 +49,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -41,6 +41,8 @@ export function createApp(deps: WebDeps): Hono {
   const app = new Hono();
   app.get('/', (c) => c.html('<!doctype html>' + String(<StatusPage status={deps.status()} />)));
   app.get('/api/status', (c) => c.json(deps.status()));
+  // Browsers ask for it on every page; a 404 would be an error in their console.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/api/checks/:target/:name', (c) => {
     const id = `${c.req.param('target')}/${c.req.param('name')}`;
     const check = deps.status().checks.find((x) => x.id === id);
