@@ -147,7 +147,8 @@ export function firewallContract(spec: BackendSpec): void {
       const net64 = `fd7e:${(process.pid & 0xffff).toString(16)}:1:2`;
       lab.attacker.run(['ip', 'addr', 'add', `${net64}::66/64`, 'dev', 'eth0', 'nodad']);
       lab.server.run(['ip', 'addr', 'add', `${net64}::10/64`, 'dev', 'eth0', 'nodad']);
-      assert.equal(await attacker.connect(`${net64}::10`, P1), 'connected');
+      // A new address answers once neighbour discovery has run: give it time on a loaded machine.
+      assert.ok(await eventually(async () => (await attacker.connect(`${net64}::10`, P1, 2000)) === 'connected', 8000), 'the new /64 is reachable before the ban');
       await fw.ban({ address: `${net64}::/64`, until: Date.now() + 60_000 });
       assert.equal(await attacker.connect(`${net64}::10`, P1), 'timeout');
       assert.equal(await attacker.connect(lab.server.ip6, P1), 'connected');

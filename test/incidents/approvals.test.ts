@@ -75,8 +75,11 @@ targets:
     await until('the incident resolved', async () => (await (await fetch(`${url}/api/incidents`)).json() as Array<{ status: string }>)[0]?.status === 'resolved').catch(async (e) => {
       throw new Error(`${(e as Error).message}: ${JSON.stringify(await (await fetch(`${url}/api/incidents/1`)).json())} ${JSON.stringify(daemon.status().checks)}`);
     });
-    const detail = (await (await fetch(`${url}/api/incidents/1`)).json()) as { timeline: Array<{ kind: string; text: string }> };
-    assert.ok(detail.timeline.some((e) => e.kind === 'action' && /hanako/.test(e.text)), JSON.stringify(detail.timeline.map((e) => e.text)));
+    // The action's own records (who approved, what ran) come when it has verified its work.
+    await until('the approval in the timeline', async () => {
+      const detail = (await (await fetch(`${url}/api/incidents/1`)).json()) as { timeline: Array<{ kind: string; text: string }> };
+      return detail.timeline.some((e) => e.kind === 'action' && /^approved by hanako: start toy/.test(e.text));
+    });
   } finally {
     await daemon.stop();
   }
