@@ -4,6 +4,7 @@
  * the incidents' news to the dispatcher; the engine's requests (re-run a check, wake me at) are
  * carried out here. Policies come from the config and are rebuilt on reload.
  */
+import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from './core/clock.ts';
 import type { CheckResult } from './core/result.ts';
@@ -29,6 +30,11 @@ import { respond } from './runbooks/run.ts';
 import { classify } from './triage/index.ts';
 import type { TargetServiceConfig } from './config/remediation.ts';
 import type { ProblemEvent } from './state/engine.ts';
+
+/** This machine's addresses: connections from them are mamoru's own checks, not clients. */
+function ownAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+}
 
 export interface AlertingDeps {
   store: Store;
@@ -174,6 +180,12 @@ export class Alerting {
     return this.actionGuard.approvals;
   }
 
+  /** An update to an incident's contacts about what mamoru did after its first message. */
+  private tellLater(incidentId: number, done: string[]): void {
+    const inc = this.incidents.openIncidents().find((i) => i.id === incidentId);
+    if (inc) this.tell({ incident: inc, event: 'update', changes: done.map((d) => `mamoru: ${d}`), level: 0 });
+  }
+
   /** News from another room (a ban in an open incident) for the contacts. */
   tell(news: IncidentNews): void {
     if (!this.stopped) this.dispatcher.enqueue(news);
@@ -256,13 +268,23 @@ export class Alerting {
     const log = this.deps.log.child({ room: 'runbooks', target: target.name, incident: inc.id });
     const record = (kind: 'evidence' | 'action', text: string, data?: Record<string, unknown>) => this.incidents.record(inc.id, kind, text, data, this.deps.clock.now());
     const work = respond(
-      { executor, address: target.address, target: target.name, service, clock: this.deps.clock, guard: this.actionGuard, recorder: { record: (r) => record(r.kind, r.text, r.data) }, log, alert: { text: e.text, at: now } },
+      { executor, address: target.address, target: target.name, service, clock: this.deps.clock, guard: this.actionGuard, recorder: { record: (r) => record(r.kind, r.text, r.data) }, log, alert: { text: e.text, at: now }, ignoreSources: ownAddresses() },
       triage,
     ).then(async (r) => {
       log.info({ runbook: r.runbook, actions: r.actions.map((a) => `${a.request.type}: ${a.outcome.status}`) }, `${r.runbook ?? 'no runbook'}: ${r.verdict}`);
       if (r.summary.neededFromClient) await record('evidence', `needed from the client: ${r.summary.neededFromClient}`, { needed: r.summary.neededFromClient });
-      // A fix (now, or once a person approved it) is checked again at once.
-      if (check) for (const a of r.actions) void a.settled.then((o) => o.status === 'done' && this.deps.runNow(check.id)).catch(() => undefined);
+      // Finished after the first message went out: the contacts hear what was done in an update.
+      if (this.deps.clock.now() - now > this.cfg.remediation.wait && r.summary.actions.length) this.tellLater(inc.id, r.summary.actions);
+      for (const a of r.actions) {
+        const pending = a.outcome.status === 'pending';
+        void a.settled
+          .then((o) => {
+            // A fix (now, or once a person approved it) is checked again at once.
+            if (o.status === 'done' && check) this.deps.runNow(check.id);
+            if (pending) this.tellLater(inc.id, [o.text]);
+          })
+          .catch(() => undefined);
+      }
       return r;
     });
     const tracked = work.catch((err) => log.error({ err }, 'the runbook failed'));

@@ -88,14 +88,20 @@ export class Dispatcher {
    */
   hold(incidentId: number, work: Promise<unknown>): void {
     const list = this.holds.get(incidentId) ?? [];
-    list.push(work.catch(() => undefined));
+    const p = work.catch(() => undefined);
+    list.push(p);
     this.holds.set(incidentId, list);
+    // Held until the work ends: a recovery that comes meanwhile waits for it too (bounded).
+    void p.then(() => {
+      const now = this.holds.get(incidentId)?.filter((x) => x !== p) ?? [];
+      if (now.length) this.holds.set(incidentId, now);
+      else this.holds.delete(incidentId);
+    });
   }
 
   private async held(incidentId: number): Promise<void> {
     const list = this.holds.get(incidentId);
     if (!list?.length || this.abort.signal.aborted) return;
-    this.holds.delete(incidentId);
     let timer: ReturnType<Clock['setTimeout']> | undefined;
     await Promise.race([Promise.all(list), new Promise<void>((resolve) => (timer = this.opts.clock.setTimeout(resolve, this.opts.holdMs ?? 0)))]);
     if (timer) this.opts.clock.clearTimeout(timer);

@@ -56,7 +56,8 @@ async function whoHolds(ctx: RunbookContext): Promise<ConnectionSource[]> {
       }
     }
   }
-  return [...merged.values()];
+  const ignore = new Set(ctx.ignoreSources ?? []);
+  return [...merged.values()].filter((s) => !ignore.has(s.address));
 }
 
 export function inspectWorkers(ctx: RunbookContext): Promise<ApacheWorkersEvidence> {

@@ -42,9 +42,10 @@ export default defineRunbook({
     // Half-open and established apart: the first can be forged, the second cannot.
     for (const port of ports) {
       const half = await f.look('syn-recv', () => inspectConnections(ctx.executor, { localPort: port, states: ['SYN_RECV', 'NEW_SYN_RECV'], top: 50 }), (c) => ({ port, total: c.total, sources: c.topSources.map((s) => ({ address: s.address, synRecv: s.total })) }));
-      for (const s of half?.topSources ?? []) source(s.address).synRecv = (sources.get(s.address)!.synRecv ?? 0) + s.total;
+      const ignore = new Set(ctx.ignoreSources ?? []);
+      for (const s of (half?.topSources ?? []).filter((x) => !ignore.has(x.address))) source(s.address).synRecv = (sources.get(s.address)!.synRecv ?? 0) + s.total;
       const held = await f.look('connections', () => inspectConnections(ctx.executor, { localPort: port, states: ['ESTABLISHED', 'CLOSE_WAIT'], top: 50 }), (c) => ({ port, total: c.total, sources: c.topSources.map((s) => ({ address: s.address, connections: s.total })) }));
-      for (const s of held?.topSources ?? []) source(s.address).connections += s.total;
+      for (const s of (held?.topSources ?? []).filter((x) => !ignore.has(x.address))) source(s.address).connections += s.total;
     }
 
     let failures: FailureCount[] = [];

@@ -88,6 +88,8 @@ export interface RunbookContext {
   alert?: { text: string; at?: number | undefined } | undefined;
   /** Other zones' views of the host; absent when this monitor is the only one. */
   zones?: ZoneView[] | undefined;
+  /** Addresses whose connections are not clients (the monitor's own: its checks and page loads). */
+  ignoreSources?: readonly string[] | undefined;
   /** The cloud provider's console page for this server, when it is an instance. */
   consoleUrl?: string | undefined;
 }
