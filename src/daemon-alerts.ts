@@ -273,8 +273,11 @@ export class Alerting {
     ).then(async (r) => {
       log.info({ runbook: r.runbook, actions: r.actions.map((a) => `${a.request.type}: ${a.outcome.status}`) }, `${r.runbook ?? 'no runbook'}: ${r.verdict}`);
       if (r.summary.neededFromClient) await record('evidence', `needed from the client: ${r.summary.neededFromClient}`, { needed: r.summary.neededFromClient });
+      // mamoru could not finish (a start that failed, a config test that failed and was rolled back).
+      if (r.summary.escalation) await this.incidents.record(inc.id, 'escalated', `needs a person: ${r.summary.escalation}`, { runbook: r.runbook }, this.deps.clock.now());
       // Finished after the first message went out: the contacts hear what was done in an update.
-      if (this.deps.clock.now() - now > this.cfg.remediation.wait && r.summary.actions.length) this.tellLater(inc.id, r.summary.actions);
+      const late = this.deps.clock.now() - now > this.cfg.remediation.wait;
+      if (late && (r.summary.actions.length || r.summary.escalation)) this.tellLater(inc.id, [...r.summary.actions, ...(r.summary.escalation ? [`needs a person: ${r.summary.escalation}`] : [])]);
       for (const a of r.actions) {
         const pending = a.outcome.status === 'pending';
         void a.settled
@@ -297,7 +300,11 @@ export class Alerting {
   private async details(incidentId: number): Promise<IncidentDetails> {
     const events = await this.deps.store.incidentEvents(incidentId);
     const needed = events.filter((e) => e.kind === 'evidence' && typeof e.data?.needed === 'string').pop()?.data?.needed as string | undefined;
-    return { findings: events.filter((e) => e.kind === 'evidence' && e.data?.needed === undefined).map((e) => e.text), actions: events.filter((e) => e.kind === 'action').map((e) => e.text), needed };
+    return {
+      findings: events.filter((e) => (e.kind === 'evidence' && e.data?.needed === undefined) || e.kind === 'escalated').map((e) => e.text),
+      actions: events.filter((e) => e.kind === 'action').map((e) => e.text),
+      needed,
+    };
   }
 
   /** Sends what is gathered, waits for deliveries in flight (bounded by their own retry limits). */

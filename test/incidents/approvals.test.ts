@@ -2,6 +2,7 @@
  * The guard policy's `ask` through the running daemon, on this machine (local executor, no
  * root): a stopped service is diagnosed, starting it waits for a person; `mamoru approvals`
  * shows the question, `mamoru approve` answers it, the service starts and the check recovers.
+ * And a start that fails is escalated: the message says a person is needed.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -82,5 +83,42 @@ targets:
     });
   } finally {
     await daemon.stop();
+  }
+});
+
+test('a start that fails is escalated: the timeline and the message say a person is needed', async () => {
+  const port = await freePort();
+  const service = { name: 'broken', manager: 'command', processes: ['node'], process_match: `${marker}-broken`, ports: [port], start: ['false'], checks: ['broken'], page_timeout: '1s', start_timeout: '2s' };
+  const { smtpPeer, parseMail } = await import('../notify/mail.ts');
+  const smtp = await smtpPeer({ authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'] });
+  writeFileSync(
+    join(dir, 'broken.yaml'),
+    `defaults: { interval: 500ms, retry_interval: 250ms, max_attempts: 1, timeout: 1s }
+store: { type: sqlite, path: ${join(dir, 'broken.db')} }
+web: { enabled: false }
+notifications: { settle: 100ms }
+remediation: { wait: 10s }
+targets:
+  - name: local
+    address: 127.0.0.1
+    executor: { type: local }
+    services: [${JSON.stringify(service)}]
+    checks:
+      - { type: tcp, name: broken, port: ${port} }
+contacts:
+  - name: ops
+    channels:
+      - { type: email, host: 127.0.0.1, port: ${smtp.port}, tls: none, from: mamoru@example.jp, to: [ops@example.jp] }
+`,
+  );
+  const daemon = await Daemon.start({ configFile: join(dir, 'broken.yaml'), log: silentLogger });
+  try {
+    const mail = await until('the problem mail', () => smtp.mails[0]);
+    const { body } = parseMail(mail.raw);
+    assert.match(body, /What mamoru found:\n[\s\S]*needs a person: /, body);
+    assert.match(body, /What mamoru did:\n[\s\S]*ran false: exit 1/, body);
+  } finally {
+    await daemon.stop();
+    await smtp.close();
   }
 });
