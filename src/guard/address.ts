@@ -8,6 +8,7 @@
  * only text that leaves this module is what formatCidr() prints from numbers, never the input.
  */
 import net from 'node:net';
+import { formatIpv6Groups } from '../core/ipv6.ts';
 
 export type Family = 4 | 6;
 
@@ -97,22 +98,7 @@ export function parseCidr(input: string): Cidr | undefined {
 function formatV6(bits: bigint): string {
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((bits >> BigInt(i * 16)) & 0xffffn));
-  // RFC 5952: the longest run of two or more zero groups becomes `::` (the first on a tie).
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [bestAt, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestAt < 0) return hex.join(':');
-  return hex.slice(0, bestAt).join(':') + '::' + hex.slice(bestAt + bestLen).join(':');
+  return formatIpv6Groups(groups);
 }
 
 /** The address part alone, in canonical form (`1.2.3.0`, `2001:db8::`). */

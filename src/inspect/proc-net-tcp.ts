@@ -8,6 +8,7 @@
  */
 import type { Executor } from '../executors/types.ts';
 import { InspectionError } from './types.ts';
+import { formatIpv6Groups } from '../core/ipv6.ts';
 
 /** TCP states as netstat names them (the kernel's `st` column). */
 export const TCP_STATES = {
@@ -49,25 +50,7 @@ function ipv4(hex: string): string {
 /** An IPv6 address in its shortest text (RFC 5952); IPv4-mapped ones as plain IPv4. */
 export function formatIpv6(bytes: Buffer): string {
   if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return [...bytes.subarray(12)].join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  return formatIpv6Groups(Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2)));
 }
 
 function ipv6(hex: string): string {
