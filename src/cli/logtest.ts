@@ -17,7 +17,7 @@ import { UsageError } from '../core/errors.ts';
 import type { Failure, FilterDefinition } from '../guard/failure.ts';
 import { filters } from '../guard/filters/index.ts';
 import { LogScanner } from '../guard/filters/scanner.ts';
-import { checkTimeZone, systemTimeZone, TimeZoneError } from '../guard/log-time.ts';
+import { checkTimeZone, systemTimeZone, TimeZoneError } from '../guard/zone-clock.ts';
 
 const BLOCK = 4 << 20;
 /** Text handed on at a time (see textBlocks). */

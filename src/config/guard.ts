@@ -10,7 +10,7 @@ import { allowSchema } from '../guard/allow.ts';
 import { schema as enrichSchema } from '../guard/enrich/enrich.ts';
 import { filters } from '../guard/filters/index.ts';
 import { jailSchema } from '../guard/jail.ts';
-import { checkTimeZone } from '../guard/log-time.ts';
+import { checkTimeZone } from '../guard/zone-clock.ts';
 import { sources } from '../guard/sources/index.ts';
 
 const nameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a name of letters, digits, "_", "." and "-"');

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LogTimeParser, TimeZoneError, ZoneClock, checkTimeZone, tai64nAt } from '../../src/guard/log-time.ts';
+import { LogTimeParser, tai64nAt } from '../../src/guard/log-time.ts';
+import { TimeZoneError, ZoneClock, checkTimeZone } from '../../src/guard/zone-clock.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
