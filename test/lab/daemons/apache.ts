@@ -193,7 +193,12 @@ export async function startApache(lab: Lab, opts: LabApacheOptions = {}): Promis
     await waitFor('apache2 pid file', () => pid(), 15_000);
     await waitForTcp(lab.server.ip, port);
   };
-  const waitAllGone = () => waitFor('every apache2 process to exit', () => ours().length === 0, 20_000);
+  // A process that is already a zombie can still hold the listening socket for a moment (a
+  // threaded main thread exits last): gone means no process and nothing listening on the port.
+  const waitAllGone = async () => {
+    await waitFor('every apache2 process to exit', () => ours().length === 0, 20_000);
+    await waitFor(`port ${port} to stop listening`, () => lab.server.run(['ss', '-Hltn', 'sport', '=', `:${port}`]).stdout.trim() === '', 20_000);
+  };
   const stop = async () => {
     if (pid()) ctl(['-k', 'stop']);
     await waitAllGone();
