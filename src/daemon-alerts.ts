@@ -8,9 +8,7 @@ import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from './core/clock.ts';
 import type { CheckResult } from './core/result.ts';
-import { NagiosState } from './core/nagios.ts';
-
-const stateByName: Record<string, NagiosState> = { OK: NagiosState.OK, WARNING: NagiosState.WARNING, CRITICAL: NagiosState.CRITICAL, UNKNOWN: NagiosState.UNKNOWN };
+import { NagiosState, stateByName } from './core/nagios.ts';
 import type { SecretLookup } from './core/secrets.ts';
 import type { PlannedCheck } from './config/checks.ts';
 import { weekdayNumber, type DowntimeConfig } from './config/policy.ts';
@@ -259,7 +257,7 @@ export class Alerting {
     if (!target || !inc || inc.status !== 'open') return;
     const check = this.planned.get(e.subject.checkId);
     const triage = check
-      ? classify({ probeType: e.subject.probe, state: stateByName[e.state] ?? NagiosState.CRITICAL, text: e.text, check: e.subject.name })
+      ? classify({ probeType: e.subject.probe, state: stateByName(e.state) ?? NagiosState.CRITICAL, text: e.text, check: e.subject.name })
       : classify({ text: e.text, service: e.subject.name, state: e.state as never });
     const service = this.serviceFor(target, e.subject.name, typeof check?.options.port === 'number' ? check.options.port : undefined, triage.service);
     const executor = service && this.executorFor(target);

@@ -5,26 +5,15 @@
  */
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
 import type { BanRecord } from '../core/ban.ts';
 import { parseDuration } from '../core/duration.ts';
 import { UsageError } from '../core/errors.ts';
-import { createLogger, silentLogger } from '../core/log.ts';
+import { createLogger } from '../core/log.ts';
 import { port as portSchema } from '../core/schema.ts';
 import { createFirewall } from '../daemon-guard.ts';
 import { formatCidr, parseCidr } from '../guard/address.ts';
-import { stores } from '../store/index.ts';
-import type { Store } from '../store/types.ts';
 import { DEFAULT_CONFIG_FILE } from './paths.ts';
-
-async function withStore<T>(config: Config, fn: (s: Store) => Promise<T>): Promise<T> {
-  const store = await stores[config.store.type as keyof typeof stores].create(config.store as never, { log: silentLogger });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+import { withStore } from './store.ts';
 
 const when = (ms: number | undefined) => (ms === undefined ? 'no end' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
 

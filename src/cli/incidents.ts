@@ -6,22 +6,9 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.ts';
 import { UsageError } from '../core/errors.ts';
-import { silentLogger } from '../core/log.ts';
 import { incidentLine, incidentReport } from '../incidents/format.ts';
-import { stores } from '../store/index.ts';
-import type { Store } from '../store/types.ts';
 import { DEFAULT_CONFIG_FILE } from './paths.ts';
-
-async function withStore<T>(configFile: string, fn: (s: Store) => Promise<T>): Promise<T> {
-  const { config } = loadConfigFile(configFile);
-  const def = stores[config.store.type as keyof typeof stores];
-  const store = await def.create(config.store as never, { log: silentLogger });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+import { withStore } from './store.ts';
 
 export function registerIncidents(program: Command): void {
   program
@@ -33,7 +20,7 @@ export function registerIncidents(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { config: string; open?: boolean; limit: number; json?: boolean }) => {
       if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new UsageError('--limit expects a whole number above 0');
-      const list = await withStore(opts.config, (s) => s.incidents({ ...(opts.open ? { status: 'open' as const } : {}), limit: opts.limit }));
+      const list = await withStore(loadConfigFile(opts.config).config, (s) => s.incidents({ ...(opts.open ? { status: 'open' as const } : {}), limit: opts.limit }));
       if (opts.json) {
         process.stdout.write(JSON.stringify(list, null, 2) + '\n');
         return;
@@ -54,7 +41,7 @@ export function registerIncidents(program: Command): void {
     .action(async (idText: string, opts: { config: string; json?: boolean }) => {
       const id = Number(idText.replace(/^#/, ''));
       if (!Number.isInteger(id) || id < 1) throw new UsageError(`"${idText}" is not an incident number; expected something like 12 or #12`);
-      const found = await withStore(opts.config, async (s) => {
+      const found = await withStore(loadConfigFile(opts.config).config, async (s) => {
         const inc = await s.incident(id);
         return inc ? { inc, events: await s.incidentEvents(id) } : undefined;
       });

@@ -14,6 +14,12 @@ export function stateName(state: NagiosState): StateName {
   return stateNames[state];
 }
 
+/** The state a name stands for (`CRITICAL` -> 2); undefined for anything else. */
+export function stateByName(name: string): NagiosState | undefined {
+  const i = (stateNames as readonly string[]).indexOf(name);
+  return i < 0 ? undefined : (i as NagiosState);
+}
+
 /** Maps a plugin's exit code to a state; anything outside 0..3 (a crash, 137 for SIGKILL) is UNKNOWN. */
 export function stateFromExitCode(code: number | null): NagiosState {
   return code === 0 || code === 1 || code === 2 || code === 3 ? code : NagiosState.UNKNOWN;
