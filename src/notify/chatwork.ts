@@ -4,6 +4,7 @@
  * the chat many Japanese clients use. `api_url` is configurable for a proxy and for tests.
  */
 import { z } from 'zod';
+import { chatworkText } from './escape.ts';
 import { post } from './http-post.ts';
 import { attemptTimeout, httpUrl, secretName } from './options.ts';
 import { defineNotifier, failed, type NotificationMessage } from './types.ts';
@@ -18,9 +19,13 @@ export const schema = z.strictObject({
   timeout: attemptTimeout(),
 });
 
-/** The message in ChatWork notation: an [info] box titled with the subject. */
+/**
+ * The message in ChatWork notation: an [info] box titled with the subject. The box is mamoru's;
+ * the subject and text inside it are plain text, their brackets made inert (escape.ts), so no
+ * alert can write [toall], [To:…] or close the box.
+ */
 export function chatworkBody(m: NotificationMessage): string {
-  return new URLSearchParams({ body: `[info][title]${m.subject}[/title]${m.text}[/info]` }).toString();
+  return new URLSearchParams({ body: `[info][title]${chatworkText(m.subject)}[/title]${chatworkText(m.text)}[/info]` }).toString();
 }
 
 export default defineNotifier({
