@@ -1,7 +1,8 @@
 /**
  * The daemon's guard half (with daemon.ts and daemon-alerts.ts, the wiring layer): builds the
  * firewall backend, the allow list, the enricher and each jail's log sources from the config,
- * and reports every ban into the target's incident with who the address is.
+ * and reports every ban into the target's incident with who the address is (the first bans one
+ * by one, the rest counted into one record a minute: src/incidents/ban-digest.ts).
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { sources } from './guard/sources/index.ts';
 import { createLocalExecutor } from './executors/local.ts';
 import { summarizeConnections } from './inspect/connections.ts';
 import { readTcpTable } from './inspect/proc-net-tcp.ts';
+import { BanFlushTimer } from './incidents/ban-digest.ts';
 import type { IncidentManager, IncidentNews } from './incidents/manager.ts';
 
 export interface GuardWiring {
@@ -38,15 +40,32 @@ export function describeEnrichment(e: Enrichment): string {
   return `${e.address}: ${found.length ? found.join(', ') : 'nothing known'}${e.note ? ` (${e.note})` : ''}`;
 }
 
+/** The guard, and at stop the bans still being counted written to their incidents (after the last ban is in). */
+class ReportingGuard extends Guard {
+  constructor(
+    jails: ConstructorParameters<typeof Guard>[0],
+    deps: ConstructorParameters<typeof Guard>[1],
+    private readonly banFlush: BanFlushTimer,
+  ) {
+    super(jails, deps);
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.banFlush.stop();
+  }
+}
+
 export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined {
   if (cfg.jails.length === 0) return undefined;
   const log = w.log.child({ room: 'guard' });
   const stateDir = cfg.state_dir ?? join('data', 'guard');
   const firewall = createFirewall(cfg, log);
   const enricher = new Enricher(cfg.enrich);
-  const banIncident = new Map<AppliedBan, Promise<number>>();
+  const banIncident = new Map<AppliedBan, Promise<{ incidentId: number; individual: boolean }>>();
+  const banFlush = new BanFlushTimer({ incidents: w.incidents, clock: w.clock, tell: w.tell, log });
   const local = createLocalExecutor();
-  return new Guard(
+  return new ReportingGuard(
     cfg.jails.map((j) => ({
       name: j.name,
       options: j,
@@ -86,18 +105,24 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
       },
       onBan: (b) => {
         const text = `banned ${b.ban.address}${b.ban.port ? ` on port ${b.ban.port}` : ''} until ${new Date(b.ban.until).toISOString()}: ${b.ban.reason}`;
-        const p = w.incidents.noteBan(b.target, text, { address: b.ban.address, jail: b.jail, until: b.ban.until, banCount: b.ban.banCount, severity: b.ban.severity, cut: b.cut, user: b.failure.user, line: b.failure.raw.slice(0, 500) }, w.clock.now()).then(({ incidentId, news }) => {
+        const p = w.incidents.noteBan(b.target, text, { address: b.ban.address, jail: b.jail, until: b.ban.until, banCount: b.ban.banCount, severity: b.ban.severity, cut: b.cut, user: b.failure.user, line: b.failure.raw.slice(0, 500) }, w.clock.now()).then(({ incidentId, news, individual }) => {
           for (const n of news) w.tell(n);
-          return incidentId;
+          banFlush.arm();
+          return { incidentId, individual };
         });
         banIncident.set(b, p);
       },
       onEnriched: (b, e) => {
         void banIncident
           .get(b)
-          ?.then((id) => w.incidents.record(id, 'evidence', `who is ${describeEnrichment(e)}`, { ...e }, w.clock.now()))
+          ?.then(({ incidentId, individual }) => {
+            if (individual) return w.incidents.record(incidentId, 'evidence', `who is ${describeEnrichment(e)}`, { ...e }, w.clock.now());
+            // A counted ban's "who is" would be one row per address again: only its country goes into the counts.
+            if (e.country) w.incidents.noteBanCountry(incidentId, e.country);
+          })
           .finally(() => banIncident.delete(b));
       },
     },
+    banFlush,
   );
 }

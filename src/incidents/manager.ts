@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { IncidentEventKind, IncidentMember, IncidentRecord, IncidentSeverity } from '../core/incident.ts';
 import type { EngineEvent, Subject } from '../state/engine.ts';
 import type { Store } from '../store/types.ts';
+import { BanDigest, describeBans, type BanDigestLimits } from './ban-digest.ts';
 
 export type IncidentStore = Pick<Store, 'createIncident' | 'updateIncident' | 'appendIncidentEvent' | 'incidents' | 'incident' | 'incidentEvents'>;
 
@@ -31,6 +32,8 @@ export interface IncidentManagerOptions {
   store: IncidentStore;
   coolDownMs: number;
   log: Logger;
+  /** How bans are aggregated (ban-digest.ts); the defaults suit every deployment so far. */
+  bans?: Partial<BanDigestLimits> | undefined;
 }
 
 const severityRank: Record<IncidentSeverity, number> = { ok: 0, unknown: 1, warning: 2, critical: 3, down: 4 };
@@ -52,8 +55,14 @@ export class IncidentManager {
   /** The current incident of each target: open, or resolved and still within its cool-down. */
   private byTarget = new Map<string, IncidentRecord>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Bans per incident: the first recorded one by one, the rest counted (ban-digest.ts). */
+  private readonly bans: BanDigest<IncidentRecord>;
+  /** The latest incident of blocked attacks per target, which further bans of the same attack join. */
+  private readonly blocked = new Map<string, IncidentRecord>();
 
-  constructor(private readonly opts: IncidentManagerOptions) {}
+  constructor(private readonly opts: IncidentManagerOptions) {
+    this.bans = new BanDigest(opts.bans);
+  }
 
   /** Loads open incidents and those resolved within the cool-down (after a restart). */
   async load(now: number): Promise<void> {
@@ -102,23 +111,71 @@ export class IncidentManager {
   /**
    * A ban by the guard: into the target's open incident (the attack explains the outage, and the
    * contacts hear of it), or else into an incident of its own, recorded but already resolved (an
-   * attack that was blocked before it hurt anything is news for the timeline, not for a phone).
+   * attack that was blocked before it hurt anything is news for the timeline, not for a phone),
+   * which the attack's further bans join while they keep coming. The first bans get a timeline
+   * record (and contacts an update) each; later ones are counted and written once a window by
+   * flushBans. `individual` says which this was (only an individual ban's enrichment is recorded).
    */
-  noteBan(target: string, text: string, data: Record<string, unknown>, now: number): Promise<{ incidentId: number; news: IncidentNews[] }> {
+  noteBan(target: string, text: string, data: { address: string; jail: string } & Record<string, unknown>, now: number): Promise<{ incidentId: number; news: IncidentNews[]; individual: boolean }> {
     const run = this.queue.then(async () => {
-      const inc = this.openFor(target);
+      const ban = { address: data.address, jail: data.jail };
+      const inc = this.openFor(target) ?? this.blockedAttack(target, now);
       if (inc) {
+        if (this.bans.add(inc, ban, now) === 'aggregated') return { incidentId: inc.id, news: [], individual: false };
         await this.event(inc, 'ban', text, now, data);
-        return { incidentId: inc.id, news: [{ incident: inc, event: 'update' as const, changes: [text], level: 0 }] };
+        return { incidentId: inc.id, news: inc.status === 'open' ? [{ incident: inc, event: 'update' as const, changes: [text], level: 0 }] : [], individual: true };
       }
       const created = await this.opts.store.createIncident({ target, status: 'resolved', severity: 'warning', title: `${target}: attack blocked - ${text}`.slice(0, 300), openedAt: now, resolvedAt: now, updatedAt: now, members: [] });
+      this.bans.add(created, ban, now);
+      this.blocked.set(target, created);
       await this.event(created, 'ban', text, now, data);
       // A problem on the target within the cool-down reopens this one: the attack is its cause.
       if (!this.byTarget.has(target) || this.byTarget.get(target)!.status !== 'open') this.byTarget.set(target, created);
-      return { incidentId: created.id, news: [] };
+      return { incidentId: created.id, news: [], individual: true };
     });
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Writes the ban windows due at `now` (every open one when `all`, at stop): one timeline record
+   * each, and one update for the contacts of an incident that is still open.
+   */
+  flushBans(now: number, all = false): Promise<IncidentNews[]> {
+    const run = this.queue.then(async () => {
+      const news: IncidentNews[] = [];
+      for (const { key: inc, ...counts } of this.bans.take(now, all)) {
+        const text = describeBans(counts);
+        try {
+          await this.event(inc, 'ban', text, now, { aggregate: true, ...counts });
+        } catch (err) {
+          this.opts.log.error({ err, incident: inc.id }, 'could not record aggregated bans');
+          continue;
+        }
+        if (inc.status === 'open') news.push({ incident: inc, event: 'update', changes: [text], level: 0 });
+      }
+      return news;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** When the next window of counted bans is due, ms (undefined: none open). */
+  nextBanFlush(): number | undefined {
+    return this.bans.nextDue();
+  }
+
+  /** The country of a counted ban's address, known once enrichment finishes: into its incident's window. */
+  noteBanCountry(incidentId: number, country: string): void {
+    for (const inc of this.bans.keys()) if (inc.id === incidentId) this.bans.country(inc, country);
+  }
+
+  /** The target's incident of a blocked attack whose bans are still coming, if any. */
+  private blockedAttack(target: string, now: number): IncidentRecord | undefined {
+    const inc = this.blocked.get(target);
+    if (inc && inc.status === 'resolved' && inc.members.length === 0 && this.bans.active(inc, now)) return inc;
+    this.blocked.delete(target);
+    return undefined;
   }
 
   private async apply(events: readonly EngineEvent[], now: number): Promise<IncidentNews[]> {
