@@ -6,7 +6,7 @@
 import type { IncidentMember, IncidentRecord } from '../core/incident.ts';
 import { contactTimeZone, templateFor, type ContactConfig, type TemplatesConfig } from './contacts.ts';
 import type { TemplateEvent } from './templates/defaults.ts';
-import { localTime, plainSentence, spokenDuration, type Language } from './templates/plain.ts';
+import { headlineMember, localTime, plainSentence, spokenDuration, type Language } from './templates/plain.ts';
 import { render, type TemplateValues } from './templates/render.ts';
 import type { NotificationEvent, NotificationMessage, NotificationSeverity } from './types.ts';
 
@@ -59,7 +59,7 @@ export function templateValues(contact: Pick<ContactConfig, 'name' | 'language' 
   // A recovery message speaks of what recovered; others of what is still wrong (and what came back).
   const shown = recovered ? inc.members : inc.members.filter((m) => m.recoveredAt === undefined).concat(inc.members.filter((m) => m.recoveredAt !== undefined));
   const live = inc.members.filter((m) => m.recoveredAt === undefined);
-  const first = (recovered ? inc.members : live)[0] ?? inc.members[0];
+  const first = headlineMember(recovered || live.length === 0 ? inc.members : live, recovered);
   const d = input.details;
   const end = inc.resolvedAt ?? input.now;
   return {

@@ -21,6 +21,9 @@ import { missing, needs, PLUGINS } from '../helpers/prereq.ts';
 
 const CHECK_DIG = `${PLUGINS}/check_dig`;
 const CHECK_DNS = `${PLUGINS}/check_dns`;
+/** What running each plugin takes: the plugin and the tool it runs. */
+const DIG = [CHECK_DIG, 'dig'];
+const NSLOOKUP = [CHECK_DNS, 'nslookup'];
 const SECS = String.raw`\d+\.\d{3} seconds response time`;
 
 function runDns(options: Record<string, unknown>, timeoutMs = 3000) {
@@ -114,10 +117,14 @@ describe('dns probe against the lab\'s dnsmasq', () => {
     await lab?.destroy();
   });
 
-  const prereq = { root: true, commands: ['dnsmasq', CHECK_DIG, CHECK_DNS] };
+  // Each test needs exactly what it runs: check_dig runs dig, check_dns runs nslookup (both
+  // from bind9-dnsutils, which the plugins package only recommends).
+  const labOnly = { root: true, commands: ['dnsmasq'] };
+  const withDig = { root: true, commands: ['dnsmasq', ...DIG] };
+  const withNslookup = { root: true, commands: ['dnsmasq', ...NSLOOKUP] };
 
   test('A, AAAA, MX, TXT and CNAME records found: OK with dig\'s answer line and the response time', async (t) => {
-    if (needs(t, prereq)) return;
+    if (needs(t, labOnly)) return;
     const a = await runDns({ server, query: 'www.lab.test' });
     assert.equal(a.state, NagiosState.OK, a.text);
     assert.match(a.text, new RegExp(`^DNS OK - ${SECS} \\(www\\.lab\\.test\\. 300 IN A 192\\.0\\.2\\.1, 192\\.0\\.2\\.2\\)$`));
@@ -135,7 +142,7 @@ describe('dns probe against the lab\'s dnsmasq', () => {
   });
 
   test('expected answers: all must be there; expect_exact also forbids others; a mismatch is CRITICAL', async (t) => {
-    if (needs(t, prereq)) return;
+    if (needs(t, labOnly)) return;
     assert.equal((await runDns({ server, query: 'www.lab.test', expect: ['192.0.2.2'] })).state, NagiosState.OK);
     const wrong = await runDns({ server, query: 'www.lab.test', expect: ['192.0.2.2', '192.0.2.7'] });
     assert.equal(wrong.state, NagiosState.CRITICAL, wrong.text);
@@ -152,7 +159,7 @@ describe('dns probe against the lab\'s dnsmasq', () => {
   });
 
   test('NXDOMAIN, an empty answer and REFUSED are CRITICAL, each in its own words', async (t) => {
-    if (needs(t, prereq)) return;
+    if (needs(t, labOnly)) return;
     const nx = await runDns({ server, query: 'nothing.lab.test' });
     assert.equal(nx.state, NagiosState.CRITICAL, nx.text);
     assert.equal(nx.text, `DNS CRITICAL - nothing.lab.test: no such name (NXDOMAIN) at ${server}`);
@@ -166,7 +173,7 @@ describe('dns probe against the lab\'s dnsmasq', () => {
   });
 
   test('the same state and leading words as check_dig for answers, NXDOMAIN, empty answers and REFUSED', async (t) => {
-    if (needs(t, prereq)) return;
+    if (needs(t, withDig)) return;
     const cases: [Record<string, unknown>, string[]][] = [
       [{ query: 'www.lab.test' }, ['-l', 'www.lab.test', '-T', 'A']],
       [{ query: 'www.lab.test', expect: ['192.0.2.2'] }, ['-l', 'www.lab.test', '-T', 'A', '-a', '192.0.2.2']],
@@ -189,7 +196,7 @@ describe('dns probe against the lab\'s dnsmasq', () => {
   });
 
   test('an expected answer missing: CRITICAL like check_dns (check_dig only warns)', async (t) => {
-    if (needs(t, prereq)) return;
+    if (needs(t, withNslookup)) return;
     const ours = await runDns({ server, query: 'www.lab.test', expect: ['192.0.2.7'] });
     const theirs = await plugin(CHECK_DNS, ['-s', server, '-H', 'www.lab.test', '-a', '192.0.2.7']);
     assert.equal(ours.state, NagiosState.CRITICAL, ours.text);
@@ -198,7 +205,7 @@ describe('dns probe against the lab\'s dnsmasq', () => {
   });
 
   test('the server stopped: CRITICAL, connection refused, as check_dns; started again: OK', async (t) => {
-    if (needs(t, prereq)) return;
+    if (needs(t, withNslookup)) return;
     await d.stop();
     try {
       const ours = await runDns({ server, query: 'www.lab.test' });
@@ -213,7 +220,7 @@ describe('dns probe against the lab\'s dnsmasq', () => {
   });
 
   test('the server\'s host drops every packet: CRITICAL after the timeout, as check_dig', async (t) => {
-    if (needs(t, prereq)) return;
+    if (needs(t, withDig)) return;
     lab!.server.dropAll();
     try {
       const ours = await runDns({ server, query: 'www.lab.test' }, 1000);
@@ -239,7 +246,7 @@ describe('dns probe against a misbehaving server on 127.0.0.1', () => {
   const at = (query: string, more: Record<string, unknown> = {}) => ({ server: '127.0.0.1', port: fake.port, query, ...more });
 
   test('a slow answer is WARNING or CRITICAL by response time, as check_dig', async (t) => {
-    if (needs(t, { commands: [CHECK_DIG] })) return;
+    if (needs(t, { commands: DIG })) return;
     // The answer comes 400 ms after the question: the response time cannot be below 0.1 s.
     const warn = await runDns(at('slow.fake.test', { warning: 0.1, critical: 5 }));
     assert.equal(warn.state, NagiosState.WARNING, warn.text);
@@ -258,7 +265,7 @@ describe('dns probe against a misbehaving server on 127.0.0.1', () => {
   });
 
   test('SERVFAIL is CRITICAL with its name, as check_dig', async (t) => {
-    if (needs(t, { commands: [CHECK_DIG] })) return;
+    if (needs(t, { commands: DIG })) return;
     const r = await runDns(at('servfail.fake.test'));
     assert.equal(r.state, NagiosState.CRITICAL, r.text);
     assert.equal(r.text, `DNS CRITICAL - server 127.0.0.1 port ${fake.port} failed to answer servfail.fake.test A (SERVFAIL)`);

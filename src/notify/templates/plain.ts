@@ -1,86 +1,50 @@
 /**
- * Plain words for what broke, for people who do not read plugin output: the service a probe
- * watches, named as a client would name it, and what is wrong with it (refused, no answer in
- * time, slow, full, not reachable), in English and in Japanese as an operator would write it.
+ * Plain words for what broke, for people who do not read plugin output: one sentence per incident
+ * member, problem or recovery, in the contact's language. What the member is about and what is the
+ * matter is cause.ts; the sentences of both languages are words.ts.
  */
 import type { IncidentMember } from '../../core/incident.ts';
+import { matterOf, readingOf, subjectOf } from './cause.ts';
+import { words, type Language } from './words.ts';
 
-export type Language = 'en' | 'ja';
-
-const services: Record<string, { en: string; ja: string }> = {
-  http: { en: 'the web site (HTTP)', ja: 'ウェブサイト（HTTP）' },
-  tcp: { en: 'a network service', ja: 'ネットワークサービス' },
-  smtp: { en: 'outgoing mail (SMTP)', ja: 'メール送信（SMTP）' },
-  pop3: { en: 'incoming mail (POP3)', ja: 'メール受信（POP3）' },
-  imap: { en: 'incoming mail (IMAP)', ja: 'メール受信（IMAP）' },
-  ftp: { en: 'file upload (FTP)', ja: 'ファイル転送（FTP）' },
-  mysql: { en: 'the database (MySQL)', ja: 'データベース（MySQL）' },
-  dns: { en: 'name resolution (DNS)', ja: 'DNS（名前解決）' },
-  disk: { en: 'disk space', ja: 'ディスク容量' },
-  'disk-snmp': { en: 'disk space', ja: 'ディスク容量' },
-  mailq: { en: 'the mail queue', ja: 'メールの送信待ち' },
-  snmp: { en: 'the SNMP agent', ja: 'SNMP エージェント' },
-  process: { en: 'a program that should be running', ja: '稼働しているべきプログラム' },
-  ping: { en: 'the server', ja: 'サーバー' },
-  'nagios-plugin': { en: 'a monitored service', ja: '監視対象のサービス' },
-};
-
-type Problem = 'refused' | 'timeout' | 'slow' | 'full' | 'auth' | 'other';
-
-/** What kind of trouble the plugin text describes; the state tells slow (WARNING) from down. */
-function problemOf(m: IncidentMember): Problem {
-  const t = m.text.toLowerCase();
-  if (m.probe === 'disk' || m.probe === 'disk-snmp' || m.probe === 'mailq') return 'full';
-  if (/refused|reset by peer|no route|unreachable/.test(t)) return 'refused';
-  if (/timeout|timed out|no response|packet loss = 100%/.test(t)) return 'timeout';
-  if (/auth|login|password|access denied/.test(t)) return 'auth';
-  if (m.state === 'WARNING') return 'slow';
-  return 'other';
-}
-
-const sentences: Record<Language, Record<Problem | 'down' | 'unreachable' | 'recovered', (svc: string, host: string) => string>> = {
-  en: {
-    down: (_s, h) => `The server ${h} does not answer on the network.`,
-    unreachable: (_s, h) => `${h} cannot be reached because the server or network in front of it is down.`,
-    refused: (s, h) => `${cap(s)} on ${h} refuses connections: it is not running.`,
-    timeout: (s, h) => `${cap(s)} on ${h} does not answer in time.`,
-    slow: (s, h) => `${cap(s)} on ${h} is answering slowly.`,
-    full: (s, h) => `${cap(s)} on ${h} is running out (over its limit).`,
-    auth: (s, h) => `${cap(s)} on ${h} answers but refuses the monitoring login.`,
-    other: (s, h) => `${cap(s)} on ${h} is not working properly.`,
-    recovered: (s, h) => `${cap(s)} on ${h} works again.`,
-  },
-  ja: {
-    down: (_s, h) => `サーバー ${h} がネットワーク上で応答していません。`,
-    unreachable: (_s, h) => `${h} は手前のサーバーまたはネットワークの障害により到達できません。`,
-    refused: (s, h) => `${h} の${s}が接続を受け付けていません（停止しています）。`,
-    timeout: (s, h) => `${h} の${s}が時間内に応答しません。`,
-    slow: (s, h) => `${h} の${s}の応答が遅くなっています。`,
-    full: (s, h) => `${h} の${s}が上限を超えています。`,
-    auth: (s, h) => `${h} の${s}は応答していますが、監視用のログインが拒否されています。`,
-    other: (s, h) => `${h} の${s}が正常に動作していません。`,
-    recovered: (s, h) => `${h} の${s}は復旧しました。`,
-  },
-};
-
-function cap(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
+export type { Language } from './words.ts';
 
 /** The service a member stands for, in the client's words. */
 export function serviceWords(m: Pick<IncidentMember, 'probe' | 'kind' | 'label'>, lang: Language): string {
-  if (m.kind !== 'service') return lang === 'ja' ? 'サーバー' : 'the server';
-  return services[m.probe ?? '']?.[lang] ?? (lang === 'ja' ? `サービス「${m.label}」` : `the service "${m.label}"`);
+  return words[lang].subject(subjectOf(m));
 }
 
 /** One sentence about one member, as it is now (problem or recovered). */
 export function plainSentence(m: IncidentMember, target: string, lang: Language): string {
-  const words = sentences[lang];
-  const svc = serviceWords(m, lang);
-  if (m.recoveredAt !== undefined) return words.recovered(svc, m.kind === 'folded-host' ? m.label : target);
-  if (m.kind === 'host') return words.down(svc, target);
-  if (m.kind === 'folded-host') return words.unreachable(svc, m.label);
-  return words[problemOf(m)](svc, target);
+  const w = words[lang];
+  if (m.kind === 'folded-host') return m.recoveredAt !== undefined ? w.behindBack(m.label) : w.behind(m.label);
+  if (m.kind === 'host') return m.recoveredAt !== undefined ? w.hostBack(target) : w.hostDown(target);
+  const subject = subjectOf(m);
+  // A member closed with its incident still holds its problem's words: no reading to quote then.
+  if (m.recoveredAt !== undefined) return w.recovered(subject, target, m.state === 'OK' ? readingOf(subject, m.text) : undefined);
+  return w.problem(subject, matterOf(m, subject), target);
+}
+
+/**
+ * The member the headline speaks of: the host itself first, then what is broken over what only
+ * cannot be read (a dead SNMP agent, not the disk check it silenced), the earliest among equals.
+ * Recovery headlines rank by the check alone, so they name what the problem headline named.
+ */
+export function headlineMember(members: readonly IncidentMember[], recovered: boolean): IncidentMember | undefined {
+  const rank = (m: IncidentMember) => {
+    if (m.kind === 'host') return 0;
+    const subject = subjectOf(m);
+    const base = subject.kind === 'snmp-agent' ? 1 : 2;
+    if (recovered || m.kind !== 'service') return base;
+    return matterOf(m, subject).kind === 'unreadable' ? base + 2 : base;
+  };
+  let best: IncidentMember | undefined;
+  let bestRank = Infinity;
+  for (const m of members) {
+    const r = rank(m);
+    if (r < bestRank) [best, bestRank] = [m, r];
+  }
+  return best;
 }
 
 /** `4 min 12 s` / `4分12秒`. */
