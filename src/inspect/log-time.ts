@@ -20,8 +20,16 @@ function local(y: number, mo: number, d: number, h: number, mi: number, s: numbe
   return Number.isNaN(t.getTime()) ? undefined : t;
 }
 
+/**
+ * How much of a line the time is looked for in: every form above is under 50 characters, and a
+ * server's line can be a megabyte (the patterns are anchored and linear; this keeps each look
+ * small whatever the line).
+ */
+const HEAD = 100;
+
 /** The time a log line starts with, or undefined when it starts with none of the known forms. */
-export function parseLogTime(line: string, now: Date = new Date()): Date | undefined {
+export function parseLogTime(text: string, now: Date = new Date()): Date | undefined {
+  const line = text.length > HEAD ? text.slice(0, HEAD) : text;
   let m = APACHE.exec(line);
   if (m) {
     const mo = MONTHS[m[1]!.toLowerCase()];

@@ -9,6 +9,8 @@
 import type { Executor } from '../executors/types.ts';
 import { InspectionError } from './types.ts';
 import { formatIpv6Groups } from '../core/ipv6.ts';
+import { eachLine, eachLineSliced, words } from './lines.ts';
+import { TimeSlice } from './time-slice.ts';
 
 /** TCP states as netstat names them (the kernel's `st` column). */
 export const TCP_STATES = {
@@ -66,31 +68,58 @@ function endpoint(field: string, family: 4 | 6): { address: string; port: number
   return { address: family === 4 ? ipv4(addr) : ipv6(addr), port: parseInt(port, 16) };
 }
 
+/**
+ * The kernel's lines are under 200 characters; a longer one is not the kernel's and is not
+ * split (a line of a million words would otherwise become a million strings).
+ */
+const MAX_LINE = 1024;
+
+/** One line of the table, or undefined for the header and anything odd. */
+function parseLine(line: string, family: 4 | 6): TcpSocket | undefined {
+  if (line.length > MAX_LINE) return undefined;
+  const f = words(line, 10);
+  // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
+  if (f.length < 10 || !/^\d+:$/.test(f[0]!)) return undefined;
+  const local = endpoint(f[1]!, family);
+  const remote = endpoint(f[2]!, family);
+  const state = TCP_STATES[f[3]!.toUpperCase() as keyof typeof TCP_STATES];
+  if (!local || !remote || !state) return undefined;
+  const [tx = '0', rx = '0'] = f[4]!.split(':');
+  return {
+    family,
+    localAddress: local.address,
+    localPort: local.port,
+    remoteAddress: remote.address,
+    remotePort: remote.port,
+    state,
+    txQueue: parseInt(tx, 16),
+    rxQueue: parseInt(rx, 16),
+    uid: Number(f[7]),
+    inode: Number(f[9]),
+  };
+}
+
 /** Parses the text of /proc/net/tcp (family 4) or /proc/net/tcp6 (family 6); odd lines are skipped. */
 export function parseProcNetTcp(text: string, family: 4 | 6): TcpSocket[] {
   const out: TcpSocket[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
-    if (f.length < 10 || !/^\d+:$/.test(f[0]!)) continue;
-    const local = endpoint(f[1]!, family);
-    const remote = endpoint(f[2]!, family);
-    const state = TCP_STATES[f[3]!.toUpperCase() as keyof typeof TCP_STATES];
-    if (!local || !remote || !state) continue;
-    const [tx = '0', rx = '0'] = f[4]!.split(':');
-    out.push({
-      family,
-      localAddress: local.address,
-      localPort: local.port,
-      remoteAddress: remote.address,
-      remotePort: remote.port,
-      state,
-      txQueue: parseInt(tx, 16),
-      rxQueue: parseInt(rx, 16),
-      uid: Number(f[7]),
-      inode: Number(f[9]),
-    });
-  }
+  eachLine(text, (line) => {
+    const s = parseLine(line, family);
+    if (s) out.push(s);
+  });
+  return out;
+}
+
+/** The same, in time slices: the table of a server under a SYN flood is 200,000 lines. */
+export async function parseProcNetTcpSliced(text: string, family: 4 | 6, slice = new TimeSlice()): Promise<TcpSocket[]> {
+  const out: TcpSocket[] = [];
+  await eachLineSliced(
+    text,
+    (line) => {
+      const s = parseLine(line, family);
+      if (s) out.push(s);
+    },
+    slice,
+  );
   return out;
 }
 
@@ -98,8 +127,8 @@ export function parseProcNetTcp(text: string, family: 4 | 6): TcpSocket[] {
 export const TCP_TABLE_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
- * Reads and parses both tables through the executor. A missing tcp6 (IPv6 off) is no error;
- * an unreadable tcp is, with the reason.
+ * Reads and parses both tables through the executor, in time slices. A missing tcp6 (IPv6 off)
+ * is no error; an unreadable tcp is, with the reason.
  */
 export async function readTcpTable(exec: Executor, opts: { maxBytes?: number; timeoutMs?: number } = {}): Promise<TcpSocket[]> {
   const read = (path: string) => exec.readFile(path, { maxBytes: opts.maxBytes ?? TCP_TABLE_MAX_BYTES, timeoutMs: opts.timeoutMs ?? 30_000 });
@@ -110,5 +139,8 @@ export async function readTcpTable(exec: Executor, opts: { maxBytes?: number; ti
     throw new InspectionError('tcp table', `cannot read /proc/net/tcp on ${exec.name}: ${(e as Error).message}`, { cause: e });
   }
   const v6 = await read('/proc/net/tcp6').catch(() => '');
-  return [...parseProcNetTcp(v4, 4), ...parseProcNetTcp(v6, 6)];
+  const slice = new TimeSlice();
+  const sockets = await parseProcNetTcpSliced(v4, 4, slice);
+  for (const s of await parseProcNetTcpSliced(v6, 6, slice)) sockets.push(s);
+  return sockets;
 }

@@ -104,7 +104,10 @@ export async function inspectServiceState(exec: Executor, spec: ServiceManager, 
   } else {
     manager = 'sysv';
     const dir = spec.manager === 'sysv' ? (spec.initDir ?? '/etc/init.d') : '/etc/init.d';
-    argv = [`${dir.replace(/\/+$/, '')}/${spec.name}`, 'status'];
+    // Trailing slashes dropped by hand: /\/+$/ is quadratic on a run of slashes.
+    let end = dir.length;
+    while (end > 0 && dir.charCodeAt(end - 1) === 0x2f) end--;
+    argv = [`${dir.slice(0, end)}/${spec.name}`, 'status'];
   }
   const r = await exec.run(argv, { timeoutMs, maxOutputBytes: OUTPUT_BYTES });
   const output = (r.stdout + (r.stderr ? (r.stdout ? '\n' : '') + r.stderr : '')).trim();

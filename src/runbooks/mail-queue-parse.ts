@@ -3,7 +3,12 @@
  * entry per message with its queue id, size, arrival time and sender, then the reason it was
  * deferred in parentheses, then its recipients. Only counts leave here: senders and reasons are
  * text from the outside world, and are kept as data, never run.
+ *
+ * The listing can be 32 MiB written by whoever sends mail: every pattern here is anchored and
+ * linear (no two neighbouring quantifiers take the same characters), and parseQueueSliced() lets
+ * the event loop turn while a long one is read.
  */
+import { eachLine, eachLineSliced, isSpace } from '../inspect/lines.ts';
 
 export interface QueueEntry {
   id: string;
@@ -24,40 +29,85 @@ export interface QueueListing {
 }
 
 // Postfix: `4F1E52A0B1*     312 Tue Jan 19 20:38:08  sender@example.com`; sendmail: `t0JKc8ZS012345     1234 Mon Jan 19 20:38 <sender@x>`.
-const ENTRY = /^([0-9A-Za-z]{5,})([*!]?)\s+(\d+)\s+\w{3}\s+\w{3}\s+\d+\s+[\d:]+\s+(.*)$/;
-const REASON = /^\s*\((.*)\)\s*$/;
+// The blanks before the sender are taken whole ((?=\S|$)): `\s+(.*)$` let the two share them,
+// quadratic on a line of blanks with a line break inside.
+const ENTRY = /^([0-9A-Za-z]{5,})([*!]?)\s+(\d+)\s+\w{3}\s+\w{3}\s+\d+\s+[\d:]+\s+(?=\S|$)(.*)$/;
 const SUMMARY = /^--\s+\d+\s+\w+\s+in\s+(\d+)\s+Requests?\./;
+const EMPTY = /queue is empty/i;
+const DIR_EMPTY = /^\s*\/\S+ is empty/i;
+/** A sender longer than any address (RFC 5321 allows 256) is cut: it becomes a tally key. */
+const MAX_SENDER = 320;
 
-/** Parses a queue listing (pure). */
-export function parseQueue(text: string): QueueListing {
-  const entries: QueueEntry[] = [];
-  let stated: number | undefined;
-  let cur: QueueEntry | undefined;
-  let empty = false;
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    if (/^Mail queue is empty|^\s*\/\S+ is empty|queue is empty/i.test(line)) empty = true;
+/** What a regex `.` does not match. */
+const isLineBreak = (c: number) => c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029;
+
+/** `(reason)` on a line of its own: the reason, else undefined (as /^\s*\((.*)\)\s*$/). */
+function reasonOf(line: string): string | undefined {
+  const t = line.trim();
+  if (t.length < 2 || t.charCodeAt(0) !== 0x28 || t.charCodeAt(t.length - 1) !== 0x29) return undefined;
+  for (let i = 1; i < t.length - 1; i++) if (isLineBreak(t.charCodeAt(i))) return undefined;
+  return t.slice(1, -1);
+}
+
+/** An indented line of one word: a recipient (as /^\s+\S+@?\S*\s*$/, which backtracked quadratically). */
+function isRecipient(line: string): boolean {
+  if (line.length === 0 || !isSpace(line.charCodeAt(0))) return false;
+  const t = line.trim();
+  if (t === '') return false;
+  for (let i = 0; i < t.length; i++) if (isSpace(t.charCodeAt(i))) return false;
+  return true;
+}
+
+/** The parse, fed one line at a time. */
+class QueueParser {
+  readonly entries: QueueEntry[] = [];
+  stated: number | undefined;
+  private cur: QueueEntry | undefined;
+  private empty = false;
+
+  line(raw: string): void {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (EMPTY.test(line) || DIR_EMPTY.test(line)) this.empty = true;
     const s = SUMMARY.exec(line);
     if (s) {
-      stated = Number(s[1]);
-      continue;
+      this.stated = Number(s[1]);
+      return;
     }
     const e = ENTRY.exec(line);
     if (e) {
-      cur = { id: e[1]!, size: Number(e[3]), sender: e[4]!.trim().replace(/^<(.*)>$/, '$1') || 'MAILER-DAEMON', recipients: 0, state: e[2] === '*' ? 'active' : e[2] === '!' ? 'hold' : 'deferred' };
-      entries.push(cur);
-      continue;
+      let sender = e[4]!.trim();
+      if (sender.length >= 2 && sender.startsWith('<') && sender.endsWith('>')) sender = sender.slice(1, -1);
+      this.cur = { id: e[1]!, size: Number(e[3]), sender: sender.slice(0, MAX_SENDER) || 'MAILER-DAEMON', recipients: 0, state: e[2] === '*' ? 'active' : e[2] === '!' ? 'hold' : 'deferred' };
+      this.entries.push(this.cur);
+      return;
     }
-    if (!cur) continue;
-    const r = REASON.exec(line);
-    if (r) {
+    if (!this.cur) return;
+    const r = reasonOf(line);
+    if (r !== undefined) {
       // The first reason is the message's; sendmail says `Deferred: ...`.
-      cur.reason ??= r[1]!.replace(/^Deferred:\s*/, '').slice(0, 300);
-      continue;
+      this.cur.reason ??= (r.startsWith('Deferred:') ? r.slice('Deferred:'.length).trimStart() : r).slice(0, 300);
+      return;
     }
-    if (/^\s+\S+@?\S*\s*$/.test(line)) cur.recipients++;
+    if (isRecipient(line)) this.cur.recipients++;
   }
-  return { entries, stated, empty: empty || (entries.length === 0 && stated === undefined) };
+
+  result(): QueueListing {
+    return { entries: this.entries, stated: this.stated, empty: this.empty || (this.entries.length === 0 && this.stated === undefined) };
+  }
+}
+
+/** Parses a queue listing (pure). */
+export function parseQueue(text: string): QueueListing {
+  const p = new QueueParser();
+  eachLine(text, (line) => p.line(line));
+  return p.result();
+}
+
+/** The same, letting the event loop turn every few milliseconds: use it for a listing from a server. */
+export async function parseQueueSliced(text: string): Promise<QueueListing> {
+  const p = new QueueParser();
+  await eachLineSliced(text, (line) => p.line(line));
+  return p.result();
 }
 
 /** Counts per key, most first. */

@@ -5,7 +5,7 @@
  * client can tell, so that is what is asked of them.
  */
 import { formatBytes, plural } from '../inspect/types.ts';
-import { parseQueue, tally } from './mail-queue-parse.ts';
+import { parseQueueSliced, tally } from './mail-queue-parse.ts';
 import { Findings } from './steps.ts';
 import { defineRunbook, targetName } from './types.ts';
 
@@ -13,7 +13,7 @@ export default defineRunbook({
   name: 'mail-queue',
   summary: 'queue size, top senders and deferral reasons',
   async run(ctx) {
-    const f = new Findings();
+    const f = new Findings(ctx.clock);
     const where = targetName(ctx);
     const argv = ctx.service.mail_queue;
     const r = await ctx.executor.run(argv, { timeoutMs: ctx.service.command_timeout, maxOutputBytes: 32 * 1024 * 1024 });
@@ -21,7 +21,7 @@ export default defineRunbook({
       f.add('queue', `${argv.join(' ')} failed on ${ctx.executor.name}: ${r.timedOut ? 'timed out' : r.stderr.trim() || `exit ${r.code}`}`, { argv, exitCode: r.code });
       return { verdict: `the mail queue on ${where} could not be read`, evidence: f.items, proposed: [] };
     }
-    const q = parseQueue(r.stdout);
+    const q = await parseQueueSliced(r.stdout);
     const n = q.stated ?? q.entries.length;
     const bytes = q.entries.reduce((s, e) => s + e.size, 0);
     f.add('queue', q.empty ? `the mail queue on ${where} is empty` : `${plural(n, 'message')} in the queue (${formatBytes(bytes)}; ${plural(q.entries.filter((e) => e.state === 'active').length, 'being delivered', 'being delivered')}, ${q.entries.filter((e) => e.state === 'hold').length} on hold)`, {
