@@ -15,7 +15,7 @@ import { Enricher, type Enrichment } from './guard/enrich/enrich.ts';
 import { Guard, type AppliedBan, type BanStore } from './guard/guard.ts';
 import { sources } from './guard/sources/index.ts';
 import { createLocalExecutor } from './executors/local.ts';
-import { summarizeConnections } from './inspect/connections.ts';
+import { summarizeConnectionsSliced } from './inspect/connections.ts';
 import { readTcpTable } from './inspect/proc-net-tcp.ts';
 import { BanFlushTimer } from './incidents/ban-digest.ts';
 import type { IncidentManager, IncidentNews } from './incidents/manager.ts';
@@ -91,7 +91,7 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
             const sockets = await readTcpTable(local);
             const out = new Map<number | undefined, { address: string; synRecv: number; established: number }[]>();
             for (const port of ports) {
-              const sum = summarizeConnections(sockets, { ...(port === undefined ? {} : { localPort: port }), states: ['SYN_RECV', 'ESTABLISHED'], top: 50 });
+              const sum = await summarizeConnectionsSliced(sockets, { ...(port === undefined ? {} : { localPort: port }), states: ['SYN_RECV', 'ESTABLISHED'], top: 50 });
               out.set(port, sum.topSources.map((src) => ({ address: src.address, synRecv: src.states.SYN_RECV ?? 0, established: src.states.ESTABLISHED ?? 0 })));
             }
             return out;

@@ -10,7 +10,8 @@
 import { z } from 'zod';
 import { inspectApacheWorkers, type ApacheWorkersEvidence } from '../inspect/apache-workers.ts';
 import { formatBytes } from '../inspect/types.ts';
-import { backUp, readConfig, restore, writeConfig } from './config-file.ts';
+import type { RootFile } from '../inspect/file-trust.ts';
+import { backUp, ConfigFileError, editableFile, readConfig, restore, writeConfig } from './config-file.ts';
 import { commandsFor, describeCommands, runFirst } from './service-commands.ts';
 import { processNames } from './service-config.ts';
 import { verifyService } from './service-verify.ts';
@@ -27,12 +28,13 @@ type Params = z.output<typeof schema>;
 type Plan = { refuse: string } | { file: string; line: number; directive: string; from: number; to: number; boundBy: string };
 
 const inspect = (ctx: ActionContext) =>
-  inspectApacheWorkers(ctx.executor, { names: processNames(ctx.service), configFile: ctx.service.config_file, serverRoot: ctx.service.server_root, errorLog: ctx.service.error_log });
+  inspectApacheWorkers(ctx.executor, { names: processNames(ctx.service), configFile: ctx.service.config_file, serverRoot: ctx.service.server_root, errorLog: ctx.service.error_log, pidFile: ctx.service.pid_file });
 
 /** The plan: where, from what to what, and why that number; or why not. */
 async function plan(ctx: ActionContext, params: Params, ev: ApacheWorkersEvidence, steps: Steps): Promise<Plan> {
   const wl = ctx.service.worker_limit;
-  if (ev.masterPid === undefined) return { refuse: 'Apache is not running: start it first, a limit is not the problem' };
+  if (ev.tooLarge) return { refuse: `${ev.tooLarge}; mamoru does not change a config it could not read whole` };
+  if (ev.masterPid === undefined) return { refuse: 'Apache is not running (or its master cannot be trusted): start it first, a limit is not the problem' };
   if (!ev.file || !ev.line || ev.configured === undefined) return { refuse: `${ev.directive} is not set anywhere (Apache's default ${ev.limit} applies): there is no line to change; a person should add it` };
   if (ev.cappedBy) return { refuse: `${ev.directive} ${ev.configured} is already capped by ${ev.cappedBy.directive} ${ev.cappedBy.value}; raising that needs a full restart, not a graceful reload` };
   const tpc = ev.threadsPerChild?.value ?? 1;
@@ -72,8 +74,16 @@ export default defineAction({
     const tests = await commandsFor(ex, svc, 'config_test');
     const reloads = await commandsFor(ex, svc, 'reload');
     if (tests.length === 0 || reloads.length === 0) return steps.outcome('escalate', `did not raise the worker limit on ${targetOf(ctx)}`, `no ${tests.length === 0 ? 'config test' : 'reload'} command for ${svc.name}: a change is never applied untested`);
+    // Root's alone, or not touched (Debian's mods-enabled link: the real file in mods-available).
+    let file: RootFile;
+    try {
+      file = await editableFile(ex, p.file);
+    } catch (e) {
+      return steps.outcome('escalate', `did not raise the worker limit on ${targetOf(ctx)}: the config file is not safe to change`, (e as Error).message);
+    }
+    if (file.link) steps.evidence(`${p.file} is a link to ${file.real}: the real file is changed, the link stays`, { link: file.link, real: file.real });
     if (ctx.dryRun) {
-      steps.action(`would back up ${p.file} to ${svc.worker_limit.backup_dir}, set ${p.directive} ${p.from} -> ${p.to} at ${where}, test with ${describeCommands(tests)}, reload with ${describeCommands(reloads)}`);
+      steps.action(`would back up ${file.real} to ${svc.worker_limit.backup_dir}, set ${p.directive} ${p.from} -> ${p.to} at ${where}, test with ${describeCommands(tests)}, reload with ${describeCommands(reloads)}`);
       return steps.outcome('dry-run', `would raise ${p.directive} from ${p.from} to ${p.to} in ${where} on ${targetOf(ctx)}`);
     }
 
@@ -83,10 +93,10 @@ export default defineAction({
     const rollBack = async (why: string): Promise<ActionOutcome> => {
       if (!backup) return steps.outcome('escalate', `did not raise the worker limit on ${targetOf(ctx)}`, why);
       try {
-        await restore(ex, backup, p.file);
-        steps.action(`restored ${p.file} from ${backup}`, { file: p.file, backup });
+        await restore(ex, backup, file.real);
+        steps.action(`restored ${file.real} from ${backup}`, { file: file.real, backup });
       } catch (e) {
-        steps.action(`could not restore ${p.file} from ${backup}: ${(e as Error).message}`);
+        steps.action(`could not restore ${file.real} from ${backup}: ${(e as Error).message}`);
         return steps.outcome('escalate', `raising the worker limit on ${targetOf(ctx)} failed and the backup could not be restored`, `${why}; restore failed: ${(e as Error).message}; the backup is ${backup}`);
       }
       if (!reloaded) return steps.outcome('escalate', `did not raise the worker limit on ${targetOf(ctx)}; the config is as it was and Apache was not reloaded`, why);
@@ -102,17 +112,23 @@ export default defineAction({
 
     let text: string;
     try {
-      const original = await readConfig(ex, p.file);
-      text = setDirective(original, p.line, p.directive, p.from, p.to);
+      // The backup first, and the change made from it: what it holds is what is compared before the swap.
+      backup = await backUp(ex, file.real, svc.worker_limit.backup_dir, ctx.clock.now());
+      steps.action(`backed up ${file.real} to ${backup}`, { file: file.real, backup });
     } catch (e) {
-      return steps.outcome('escalate', `did not raise the worker limit on ${targetOf(ctx)}`, `${where}: ${(e as Error).message}`);
+      return steps.outcome('escalate', `did not raise the worker limit on ${targetOf(ctx)}`, (e as Error).message);
     }
     try {
-      backup = await backUp(ex, p.file, svc.worker_limit.backup_dir, ctx.clock.now());
-      steps.action(`backed up ${p.file} to ${backup}`, { file: p.file, backup });
-      await writeConfig(ex, p.file, text);
-      steps.action(`changed ${p.directive} ${p.from} -> ${p.to} at ${where} (bounded by ${p.boundBy})`, { file: p.file, line: p.line, directive: p.directive, from: p.from, to: p.to, boundBy: p.boundBy });
+      text = setDirective(await readConfig(ex, backup), p.line, p.directive, p.from, p.to);
     } catch (e) {
+      return steps.outcome('escalate', `did not raise the worker limit on ${targetOf(ctx)}; nothing was changed`, `${where}: ${(e as Error).message}`);
+    }
+    try {
+      await writeConfig(ex, file.real, text, backup);
+      steps.action(`changed ${p.directive} ${p.from} -> ${p.to} at ${where} (bounded by ${p.boundBy})`, { file: p.file, real: file.real, line: p.line, directive: p.directive, from: p.from, to: p.to, boundBy: p.boundBy });
+    } catch (e) {
+      // Changed by someone else meanwhile: theirs stays, nothing of ours was written.
+      if (e instanceof ConfigFileError && e.needsPerson) return steps.outcome('escalate', `did not raise the worker limit on ${targetOf(ctx)}; nothing was changed`, e.message);
       return rollBack((e as Error).message);
     }
 

@@ -7,6 +7,8 @@
  * raise-worker-limit. Every command is an argv from the config or from the tables here.
  */
 import type { Executor, RunResult } from '../executors/types.ts';
+import { trimTrailingSlashes } from '../core/path.ts';
+import { lstatPaths, plainAbsolutePath } from '../inspect/file-trust.ts';
 import { hasSystemd } from '../inspect/service-state.ts';
 import { isApache, type ServiceConfig } from './service-config.ts';
 
@@ -52,7 +54,7 @@ export async function commandsFor(exec: Executor, svc: ServiceConfig, verb: Verb
   if (svc.manager === 'command') return [];
   const systemd = svc.manager === 'systemd' || (svc.manager === 'auto' && (await hasSystemd(exec)));
   if (systemd) return [['systemctl', verb, '--', svc.name]];
-  return [[`${svc.init_dir.replace(/\/+$/, '')}/${svc.name}`, verb]];
+  return [[`${trimTrailingSlashes(svc.init_dir)}/${svc.name}`, verb]];
 }
 
 export interface Ran {
@@ -83,21 +85,31 @@ export function describeCommands(candidates: string[][]): string {
 
 /**
  * A pid file whose process is gone (or a zombie) makes some daemons refuse to start (Apache's
- * "httpd (pid N) already running"); init scripts remove it first, and so does mamoru. Returns
- * what it found and did.
+ * "httpd (pid N) already running"); init scripts remove it first, and so does mamoru, but only
+ * what is plainly a stale pid file: a small regular file (not a link, not a directory) holding
+ * nothing but a number above 1 whose process is gone. Anything else is left and
+ * said, so a configured path can never make root delete some other file. Returns what it found
+ * and did.
  */
 export async function clearStalePidFile(exec: Executor, pidFile: string, dryRun: boolean): Promise<{ text: string; removed: boolean; pid?: number } | undefined> {
+  const bad = plainAbsolutePath(pidFile);
+  if (bad) return { text: `left the pid file ${pidFile} alone: it ${bad}`, removed: false };
+  const [f] = await lstatPaths(exec, [pidFile]).catch(() => [undefined]);
+  if (!f) return undefined;
+  const leave = (why: string) => ({ text: `left ${pidFile} alone: ${why}`, removed: false });
+  if (f.type !== 'file') return leave(`it is ${f.type === 'link' ? 'a symlink' : f.type === 'dir' ? 'a directory' : 'not a regular file'}, not a pid file`);
+  if (f.size > 32) return leave(`it holds ${f.size} bytes, more than a pid`);
   const text = await exec.readFile(pidFile, { maxBytes: 64, timeoutMs: 10_000 }).catch(() => undefined);
   if (text === undefined) return undefined;
+  if (!/^\s*\d{1,9}\s*$/.test(text)) return leave('it does not hold a process id');
   const pid = Number(text.trim());
-  if (Number.isInteger(pid) && pid > 0) {
-    const stat = await exec.readFile(`/proc/${pid}/stat`, { maxBytes: 1024, timeoutMs: 10_000 }).catch(() => undefined);
-    const state = stat?.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (stat !== undefined && state !== 'Z') return undefined;
-  }
-  if (dryRun) return { text: `would remove the stale pid file ${pidFile} (pid ${text.trim()} is not running)`, removed: false, pid };
+  if (pid <= 1) return leave(`it names pid ${pid}`);
+  const stat = await exec.readFile(`/proc/${pid}/stat`, { maxBytes: 1024, timeoutMs: 10_000 }).catch(() => undefined);
+  const state = stat?.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  if (stat !== undefined && state !== 'Z') return undefined;
+  if (dryRun) return { text: `would remove the stale pid file ${pidFile} (pid ${pid} is not running)`, removed: false, pid };
   const r = await exec.run(['rm', '-f', '--', pidFile], { timeoutMs: 10_000 });
   return r.code === 0
-    ? { text: `removed the stale pid file ${pidFile} (pid ${text.trim()} is not running)`, removed: true, pid }
+    ? { text: `removed the stale pid file ${pidFile} (pid ${pid} is not running)`, removed: true, pid }
     : { text: `could not remove the stale pid file ${pidFile}: ${r.stderr.trim()}`, removed: false, pid };
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { plainAbsolutePath } from './path.ts';
 import { parseRange, type Range } from './range.ts';
 
 /** A duration like "30s" (or a bare number of seconds), parsed to milliseconds. */
@@ -54,6 +55,20 @@ export function nagiosRange(description: string) {
         ctx.addIssue({ code: 'custom', message: (e as Error).message });
         return z.NEVER;
       }
+    })
+    .meta({ description });
+}
+
+/**
+ * A path on a server that may reach a command: absolute, plain (no `.`, `..`, `//`), never
+ * starting with "-", no control characters.
+ */
+export function absolutePath(description: string) {
+  return z
+    .string()
+    .superRefine((v, ctx) => {
+      const bad = plainAbsolutePath(v);
+      if (bad) ctx.addIssue({ code: 'custom', message: `"${v.replace(/[\u0000-\u001f\u007f]/g, '?')}" ${bad}; write it like /etc/apache2/apache2.conf` });
     })
     .meta({ description });
 }

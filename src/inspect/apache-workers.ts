@@ -7,10 +7,12 @@
  * capped by ServerLimit (and ThreadsPerChild for threaded MPMs), the MPM's default when unset.
  * The file and line returned are where the limit is written: a later action changes that line.
  */
+import { trimTrailingSlashes } from '../core/path.ts';
 import type { Executor } from '../executors/types.ts';
 import { lastDirective, readApacheConfig, type ApacheConfig, type ApacheDirective } from './apache-config.ts';
 import { inspectErrorLog } from './error-log.ts';
-import { inspectProcesses, masterProcess, type ProcessEntry } from './processes.ts';
+import { APACHE_PID_FILES, trustMaster } from './master-trust.ts';
+import { inspectProcesses, masterProcess, processesNamed, type ProcessEntry } from './processes.ts';
 import { plural, type Evidence } from './types.ts';
 
 export type Mpm = 'prefork' | 'worker' | 'event' | 'unknown';
@@ -60,6 +62,8 @@ export interface ApacheWorkersEvidence extends Evidence {
   files: string[];
   /** What could not be read or decided. */
   problems: string[];
+  /** The config was too large (or too deep, too many files) to read whole: nothing read from it may be acted on. */
+  tooLarge?: string | undefined;
 }
 
 export interface ApacheWorkersOptions {
@@ -69,6 +73,8 @@ export interface ApacheWorkersOptions {
   configFile?: string;
   /** By default from the master's `-d`, else the distribution's. */
   serverRoot?: string;
+  /** Where the service writes its pid (a master whose parent is not PID 1 must be named there). */
+  pidFile?: string;
   /** The error log; by default from the config's ErrorLog. */
   errorLog?: string;
   /** Bytes of the error log's end searched for AH00161. @defaultValue 1048576 */
@@ -106,6 +112,8 @@ export function masterArgs(args: string): { binary?: string; configFile?: string
 export function parseEnvvars(text: string): Record<string, string> {
   const env: Record<string, string> = { SUFFIX: '' };
   for (const line of text.split('\n')) {
+    // Bounded: a line longer than any real envvars line is not read (the substitution below scans it).
+    if (line.length > 4096) continue;
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
     if (!m) continue;
     const value = m[2]!.trim().replace(/^(["'])(.*)\1$/, '$2');
@@ -124,15 +132,14 @@ async function locate(exec: Executor, master: ProcessEntry | undefined, opts: Ap
   const binaryName = (fromMaster.binary ?? master?.name ?? '').split('/').pop() ?? '';
   let serverRoot = opts.serverRoot ?? fromMaster.serverRoot;
   let configFile = opts.configFile ?? fromMaster.configFile;
-  let layoutBinary: string | undefined;
   if (!serverRoot || !configFile) {
     const candidates = LAYOUTS.filter(([b]) => !binaryName || b === binaryName);
-    for (const [bin, root, conf] of candidates.length ? candidates : LAYOUTS) {
+    for (const [, root, conf] of candidates.length ? candidates : LAYOUTS) {
       const file = configFile ?? conf;
+      if (!(file.startsWith('/') || (serverRoot ?? root).startsWith('/'))) continue;
       if (await exists(exec, file.startsWith('/') ? file : `${serverRoot ?? root}/${file}`)) {
         serverRoot ??= root;
         configFile = file;
-        layoutBinary = bin;
         break;
       }
     }
@@ -149,18 +156,28 @@ async function locate(exec: Executor, master: ProcessEntry | undefined, opts: Ap
     const envvars = await exec.readFile(`${serverRoot}/envvars`, { maxBytes: 64 * 1024 }).catch(() => undefined);
     if (envvars) env = { ...parseEnvvars(envvars), ...env };
   }
-  // The master's program, else the layout's (found on the server's PATH).
-  const binary = fromMaster.binary?.startsWith('/') ? fromMaster.binary : (layoutBinary ?? (binaryName || undefined));
-  return { serverRoot: serverRoot ?? '/etc/apache2', configFile: configFile ?? 'apache2.conf', env, defines: fromMaster.defines, binary };
+  return { serverRoot: serverRoot ?? '/etc/apache2', configFile: configFile ?? 'apache2.conf', env, defines: fromMaster.defines };
 }
 
-/** Modules compiled into the binary (`apache2 -l`), under both names <IfModule> accepts. */
-async function staticModules(exec: Executor, binary: string | undefined): Promise<string[]> {
-  if (!binary) return [];
-  const r = await exec.run([binary, '-l'], { timeoutMs: 10_000, maxOutputBytes: 64 * 1024 });
-  if (r.code !== 0) return [];
+/** Apache's control programs, by fixed name (never a program a process names): Debian's, upstream's, the binary. */
+const LIST_MODULES = [
+  ['apache2ctl', '-l'],
+  ['apachectl', '-l'],
+  ['httpd', '-l'],
+];
+
+/** Modules compiled into the binary (`apache2ctl -l`), under both names <IfModule> accepts. */
+async function staticModules(exec: Executor, timeoutMs = 10_000): Promise<string[]> {
+  let r;
+  for (const argv of LIST_MODULES) {
+    r = await exec.run(argv, { timeoutMs, maxOutputBytes: 64 * 1024 });
+    if (r.code !== 127) break;
+  }
+  if (!r || r.code !== 0) return [];
   const out: string[] = [];
-  for (const m of r.stdout.matchAll(/^\s*(\S+)\.c\s*$/gm)) {
+  for (const line of r.stdout.split('\n')) {
+    const m = /^\s*([A-Za-z0-9_]{1,64})\.c\s*$/.exec(line);
+    if (!m) continue;
     const src = m[1]!;
     out.push(`${src}.c`, ['prefork', 'worker', 'event'].includes(src) ? `mpm_${src}_module` : `${src.replace(/^mod_/, '')}_module`);
   }
@@ -207,7 +224,7 @@ function errorLogPath(config: ApacheConfig, override: string | undefined): strin
   const p = d?.args[0] ?? 'logs/error_log';
   // Piped (|rotatelogs) or syslog: not a file mamoru can read.
   if (p.startsWith('|') || p.startsWith('syslog')) return undefined;
-  return p.startsWith('/') ? p : `${config.serverRoot.replace(/\/+$/, '')}/${p}`;
+  return p.startsWith('/') ? p : `${trimTrailingSlashes(config.serverRoot)}/${p}`;
 }
 
 function clock(iso: string | undefined): string {
@@ -219,29 +236,32 @@ export async function inspectApacheWorkers(exec: Executor, opts: ApacheWorkersOp
   const names = opts.names ?? ['apache2', 'httpd'];
   const procs = await inspectProcesses(exec, { timeoutMs: opts.timeoutMs });
   // With a config file named: the instance started with it (its -f), else one started without
-  // -f (which reads the default file); never another instance's master.
-  let m = masterProcess(procs, names);
-  if (opts.configFile) {
-    const mine = masterProcess(procs, names, { where: (p) => masterArgs(p.args).configFile === opts.configFile });
-    m = mine.master ? mine : masterProcess(procs, names, { where: (p) => masterArgs(p.args).configFile === undefined });
-  }
-  const where = await locate(exec, m.master, opts);
+  // -f (which reads the default file); never another instance's master. Only a master that
+  // passes trustMaster (root, the service's main process, root's program) is believed at all.
+  const candidates = masterProcess(procs, names).masters;
+  const ordered = opts.configFile
+    ? [...candidates.filter((p) => masterArgs(p.args).configFile === opts.configFile), ...candidates.filter((p) => masterArgs(p.args).configFile === undefined)]
+    : candidates;
+  const trust = await trustMaster(exec, ordered, [...(opts.pidFile ? [opts.pidFile] : []), ...APACHE_PID_FILES]);
+  const master = trust.master;
+  const children = master ? processesNamed(procs, names).filter((p) => p.ppid === master.pid && !p.zombie) : [];
+  const where = await locate(exec, master, opts);
   const config = await readApacheConfig(exec, {
     configFile: where.configFile,
     serverRoot: where.serverRoot,
     env: where.env,
     defines: where.defines,
-    staticModules: await staticModules(exec, where.binary),
+    staticModules: await staticModules(exec, opts.timeoutMs),
     timeoutMs: opts.timeoutMs,
   });
-  const problems = [...config.problems];
+  const problems = [...trust.rejected.map((r) => `ignored the ${names.join('/')} process ${r.pid} (user ${r.user}): ${r.why}`), ...config.problems];
   if (config.files.length === 0) problems.unshift(`the main config ${config.configFile} could not be read`);
   const mpm = mpmOf(config);
   if (mpm === 'unknown') problems.push('no MPM is loaded in the config (LoadModule mpm_*) nor compiled in: the prefork default is assumed');
   const eff = effectiveLimit(config, mpm);
-  const running = m.children.length;
+  const running = children.length;
   const capacity = eff.threadsPerChild ? running * eff.threadsPerChild.value : running;
-  const atLimit = m.master !== undefined && capacity >= eff.limit;
+  const atLimit = master !== undefined && capacity >= eff.limit;
 
   const errorLog = errorLogPath(config, opts.errorLog);
   let lastAh00161: Ah00161 | undefined;
@@ -258,11 +278,15 @@ export async function inspectApacheWorkers(exec: Executor, opts: ApacheWorkersOp
   const directive = eff.written?.name ?? 'MaxRequestWorkers';
   const at = eff.written ? `${directive} ${eff.configured} in ${eff.written.file}:${eff.written.line}` : `${directive} not set: the ${mpm === 'unknown' ? 'prefork' : mpm} default ${eff.limit}`;
   const unit = eff.threadsPerChild ? `worker processes (${plural(capacity, 'thread')})` : 'workers';
-  let summary = m.master
-    ? `Apache (${mpm}) runs ${running} ${unit} against a limit of ${eff.limit} (${at})`
-    : `Apache is not running (no master process); its limit would be ${eff.limit} (${at})`;
+  const ignored = trust.rejected[0] ? `; ${plural(trust.rejected.length, 'process', 'processes')} named ${names.join('/')} ignored (${trust.rejected[0].pid}: ${trust.rejected[0].why})` : '';
+  let summary = master
+    ? `Apache (${mpm}) runs ${running} ${unit} against a limit of ${eff.limit} (${at})${ignored}`
+    : trust.rejected.length
+      ? `no Apache master process mamoru can trust${ignored}; its limit would be ${eff.limit} (${at})`
+      : `Apache is not running (no master process); its limit would be ${eff.limit} (${at})`;
   if (eff.cappedBy) summary += `, capped by ${eff.cappedBy.directive} ${eff.cappedBy.value}`;
   if (atLimit) summary += ': at the limit';
+  if (config.tooLarge) summary += ` (${config.tooLarge}: the limit read may be wrong)`;
   if (lastAh00161) summary += `; "server reached ${REACHED.exec(lastAh00161.text)![1]} setting" logged at ${clock(lastAh00161.time)}`;
   return {
     mpm,
@@ -276,13 +300,14 @@ export async function inspectApacheWorkers(exec: Executor, opts: ApacheWorkersOp
     threadsPerChild: eff.threadsPerChild,
     running,
     atLimit,
-    masterPid: m.master?.pid,
+    masterPid: master?.pid,
     lastAh00161,
     configFile: config.configFile,
     serverRoot: config.serverRoot,
     errorLog,
     files: config.files,
     problems,
+    tooLarge: config.tooLarge,
     summary,
   };
 }

@@ -4,6 +4,7 @@
  * `df` still counts, freed only when the process closes them or restarts), and the directories
  * with the most entries (a full inode table: millions of session or mail files).
  */
+import { plainAbsolutePath, trimTrailingSlashes } from '../core/path.ts';
 import type { Executor } from '../executors/types.ts';
 import { InspectionError, formatBytes, plural, type Evidence } from './types.ts';
 
@@ -68,11 +69,12 @@ export function parseDu(text: string): DirUsage[] {
 /** The largest directories directly under `path`, on its filesystem only. */
 export async function inspectDiskUsage(exec: Executor, opts: { path: string; top?: number; timeoutMs?: number }): Promise<DiskUsageEvidence> {
   const top = opts.top ?? 10;
+  plainPath('disk usage', opts.path);
   const r = await exec.run(['du', '-x', '-d', '1', '--block-size=1', '--', opts.path], { timeoutMs: ms(opts, 120_000), maxOutputBytes: 8 * 1024 * 1024 });
   const rows = parseDu(r.stdout);
   if (rows.length === 0) throw new InspectionError('disk usage', `du found nothing under ${opts.path} on ${exec.name}: ${r.timedOut ? 'timed out' : r.stderr.trim() || `exit ${r.code}`}`);
-  const root = opts.path.replace(/\/+$/, '') || '/';
-  const totalRow = rows.find((d) => (d.path.replace(/\/+$/, '') || '/') === root);
+  const root = trimTrailingSlashes(opts.path);
+  const totalRow = rows.find((d) => trimTrailingSlashes(d.path) === root);
   const largest = rows
     .filter((d) => d !== totalRow)
     .sort((a, b) => b.bytes - a.bytes)
@@ -135,8 +137,12 @@ async function processNames(exec: Executor, pids: number[], timeoutMs: number): 
   if (pids.length === 0) return names;
   const r = await exec.run(['ps', '-o', 'pid=,comm=', '-p', pids.join(',')], { timeoutMs, maxOutputBytes: 1024 * 1024 });
   for (const line of r.stdout.split('\n')) {
-    const m = /^\s*(\d+)\s+(.+)$/.exec(line);
-    if (m) names.set(Number(m[1]), m[2]!.trim());
+    // By hand: a regex with \s+ then .+ is quadratic on a long run of blanks.
+    const t = line.trimStart();
+    const gap = t.search(/\s/);
+    const pid = gap > 0 ? t.slice(0, gap) : '';
+    const name = gap > 0 ? t.slice(gap).trim() : '';
+    if (/^\d{1,9}$/.test(pid) && name) names.set(Number(pid), name);
   }
   return names;
 }
@@ -178,7 +184,7 @@ export async function inspectDeletedOpenFiles(
     if (r.code === 0 || r.stdout) files = parseLsofDeleted(r.stdout);
   }
   if (!files) throw new InspectionError('deleted open files', `neither /proc nor lsof could be read on ${exec.name}`);
-  const prefix = opts.under ? opts.under.replace(/\/+$/, '') + '/' : '/';
+  const prefix = opts.under ? `${trimTrailingSlashes(opts.under)}/`.replace(/^\/\/$/, '/') : '/';
   const inScope = files.filter((f) => f.path.startsWith(prefix));
   // A file held by several descriptors (a forked daemon's) takes its space once.
   const ids = new Map<string, number>();
@@ -196,14 +202,21 @@ export async function inspectDeletedOpenFiles(
   return { files: sorted, totalBytes, source, summary };
 }
 
+/** A path from an alert or the config reaches du and find only when it is plain and absolute (never an option such as -delete). */
+function plainPath(what: string, path: string): void {
+  const bad = plainAbsolutePath(path);
+  if (bad) throw new InspectionError(what, `${JSON.stringify(path)} ${bad}: not looked into`);
+}
+
 /**
  * Directories with the most entries under `path` (this filesystem only): a fixed script counts
  * the parent directory of every entry `find` prints; the path goes in as an argument, never
  * into the script's text.
  */
-const COUNT_ENTRIES = 'find "$1" -xdev -mindepth 1 -printf "%h\\n" 2>/dev/null | sort | uniq -c | sort -rn | head -n "$2"';
+const COUNT_ENTRIES = 'find -- "$1" -xdev -mindepth 1 -printf "%h\\n" 2>/dev/null | sort | uniq -c | sort -rn | head -n "$2"';
 
 export async function inspectInodeHogs(exec: Executor, opts: { path: string; top?: number; timeoutMs?: number }): Promise<InodeHogsEvidence> {
+  plainPath('inode hogs', opts.path);
   const r = await exec.run(['sh', '-c', COUNT_ENTRIES, 'mamoru-inode-hogs', opts.path, String(opts.top ?? 10)], { timeoutMs: ms(opts, 120_000), maxOutputBytes: 1024 * 1024 });
   const hogs: InodeHog[] = [];
   for (const line of r.stdout.split('\n')) {

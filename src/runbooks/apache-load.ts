@@ -8,7 +8,7 @@
 import type { ServiceConfig } from '../actions/service-config.ts';
 import { processNames } from '../actions/service-config.ts';
 import { inspectApacheWorkers, type ApacheWorkersEvidence } from '../inspect/apache-workers.ts';
-import { summarizeConnections, type ConnectionSource } from '../inspect/connections.ts';
+import { summarizeConnectionsSliced, type ConnectionSource } from '../inspect/connections.ts';
 import { readTcpTable, type TcpState } from '../inspect/proc-net-tcp.ts';
 import { plural } from '../inspect/types.ts';
 import { recentErrors, type Findings } from './steps.ts';
@@ -46,7 +46,7 @@ async function whoHolds(ctx: RunbookContext): Promise<ConnectionSource[]> {
   const sockets = await readTcpTable(ctx.executor);
   const merged = new Map<string, ConnectionSource>();
   for (const port of ctx.service.ports.length ? ctx.service.ports : [80]) {
-    for (const s of summarizeConnections(sockets, { localPort: port, states: HELD, top: 100_000 }).topSources) {
+    for (const s of (await summarizeConnectionsSliced(sockets, { localPort: port, states: HELD, top: 10_000 })).topSources) {
       const m = merged.get(s.address);
       if (!m) merged.set(s.address, { ...s, states: { ...s.states }, localPorts: { ...s.localPorts } });
       else {
@@ -62,7 +62,7 @@ async function whoHolds(ctx: RunbookContext): Promise<ConnectionSource[]> {
 
 export function inspectWorkers(ctx: RunbookContext): Promise<ApacheWorkersEvidence> {
   const s = ctx.service;
-  return inspectApacheWorkers(ctx.executor, { names: processNames(s), configFile: s.config_file, serverRoot: s.server_root, errorLog: s.error_log });
+  return inspectApacheWorkers(ctx.executor, { names: processNames(s), configFile: s.config_file, serverRoot: s.server_root, errorLog: s.error_log, pidFile: s.pid_file });
 }
 
 /** Workers, who holds them, and the verdict that follows. */
