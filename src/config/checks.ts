@@ -17,6 +17,7 @@ export interface PlannedCheck {
   options: Record<string, unknown>;
   intervalMs: number;
   retryIntervalMs: number;
+  recheckDelayMs: number;
   maxAttempts: number;
   timeoutMs: number;
 }
@@ -41,6 +42,7 @@ export function planChecks(config: Config): PlannedCheck[] {
         options,
         intervalMs: (c.interval as number | undefined) ?? d.interval,
         retryIntervalMs: (c.retry_interval as number | undefined) ?? d.retry_interval,
+        recheckDelayMs: (c.recheck_delay as number | undefined) ?? d.recheck_delay,
         maxAttempts: (c.max_attempts as number | undefined) ?? d.max_attempts,
         timeoutMs: (c.timeout as number | undefined) ?? d.timeout,
       });

@@ -12,6 +12,10 @@ import { downtimeSchema, notificationsSchema } from './policy.ts';
 import { guardSchema } from './guard.ts';
 import { executorSchema, remediationSchema, targetServiceSchema } from './remediation.ts';
 
+// A problem is confirmed in seconds, not in max_attempts × retry_interval; half a second lets a
+// one-packet hiccup pass while a real outage is seen again at once.
+const RECHECK_DELAY = 'when a check turns from OK to a problem, the time before it is checked again (one of max_attempts), ahead of retry_interval';
+
 /** Keys every check has, whatever its type; unset ones fall back to `defaults`. */
 export const commonCheckKeys = {
   name: z
@@ -21,6 +25,7 @@ export const commonCheckKeys = {
     .meta({ description: 'unique within the target (default: the check type)' }),
   interval: duration('time between checks while OK').optional(),
   retry_interval: duration('time between checks while a problem is not yet confirmed').optional(),
+  recheck_delay: duration(RECHECK_DELAY).optional(),
   max_attempts: z.number().int().min(1).max(100).optional().meta({ description: 'failures in a row before a problem is confirmed (hard)' }),
   timeout: duration('time after which a check is abandoned').optional(),
 } as const;
@@ -58,6 +63,7 @@ export const targetSchema = z.strictObject({
 export const defaultsSchema = z.strictObject({
   interval: duration('time between checks while OK').prefault('60s'),
   retry_interval: duration('time between checks while a problem is not yet confirmed').prefault('15s'),
+  recheck_delay: duration(RECHECK_DELAY).prefault('500ms'),
   max_attempts: z.number().int().min(1).max(100).default(3),
   timeout: duration('time after which a check is abandoned').prefault('10s'),
 });

@@ -1,7 +1,8 @@
 /**
  * The scheduler: runs every check on its interval, spread over the interval and jittered so the
  * load is even, within a global and a per-host concurrency limit, on the retry interval while a
- * check is failing (Nagios soft states), and stops cleanly. One timer, for the earliest due check.
+ * check is failing (Nagios soft states) after one quick re-check when it turns bad, and stops
+ * cleanly. One timer, for the earliest due check.
  *
  * Per check it keeps one small record (no closures, nothing that grows per run), so 10,000 checks
  * cost little memory and a run costs a heap operation and a few allocations.
@@ -353,8 +354,9 @@ export class Scheduler {
       this.slotFreed(host);
       return;
     }
+    const turnedBad = result.state !== NagiosState.OK && e.failures === 0;
     e.failures = result.state === NagiosState.OK ? 0 : e.failures + 1;
-    this.reschedule(e);
+    this.reschedule(e, turnedBad);
     this.slotFreed(host);
     this.counts.completed++;
     try {
@@ -366,18 +368,22 @@ export class Scheduler {
 
   // Next slot = this slot + interval, so the schedule does not drift by run times. When the run
   // (or its wait) overran, skip to the next slot still ahead rather than catch up in a burst.
-  private reschedule(e: Entry): void {
+  // A run that just turned from OK to a problem is re-checked soon instead (recheckDelayMs, no
+  // jitter: one quick look needs no spreading), and its retries count from there.
+  private reschedule(e: Entry, turnedBad: boolean): void {
     const interval = this.currentInterval(e);
     const now = this.clock.now();
+    const quick = turnedBad && e.check.maxAttempts > 1 && (e.check.recheckDelayMs ?? -1) >= 0;
     let slot = e.slot + interval;
-    if (slot < now) {
+    if (quick) slot = now + Math.min(e.check.recheckDelayMs!, interval);
+    else if (slot < now) {
       const missed = Math.ceil((now - slot) / interval);
       slot += missed * interval;
       this.counts.skippedSlots += missed;
       this.log.debug({ check: e.check.id, missed }, 'check overran its interval; skipping to its next slot');
     }
     e.slot = slot;
-    e.nextAt = slot + this.jitterFor(interval);
+    e.nextAt = slot + (quick ? 0 : this.jitterFor(interval));
     e.status = IDLE;
     this.heap.push(e);
     this.arm();

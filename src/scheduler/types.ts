@@ -25,6 +25,14 @@ export interface ScheduledCheck {
   retryIntervalMs: number;
   /** Consecutive failures that make a state hard (Nagios `max_check_attempts`), at least 1. */
   maxAttempts: number;
+  /**
+   * After a run turns from OK to a problem, the next run comes this soon, before the retry
+   * schedule, so a hard problem is confirmed in seconds rather than `maxAttempts × retryIntervalMs`.
+   * It is one of the `maxAttempts`, and only the OK → problem edge gets it (a check that keeps
+   * failing, or flaps, waits its retry interval). Capped at `retryIntervalMs`. Unset: no quick
+   * re-check (the config always sets it; its default lives in the config schema).
+   */
+  recheckDelayMs?: number | undefined;
   /** How long a run may take before it is CRITICAL and its slot is free again, ms. */
   timeoutMs: number;
   /**

@@ -1,9 +1,12 @@
 /**
  * The scheduler's timing on a fake clock: spread, interval without drift, no catch-up burst,
- * bounded jitter, the retry interval while soft, and reloads that keep the schedule.
+ * bounded jitter, the quick re-check when a check turns bad, the retry interval while soft, and
+ * reloads that keep the schedule.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { planChecks } from '../../src/config/checks.ts';
+import { parseConfig } from '../../src/config/load.ts';
 import { NagiosState } from '../../src/core/nagios.ts';
 import type { ProbeOutcome } from '../../src/core/result.ts';
 import { critical, gaps, ids, lab, ok, seeded } from './lab.ts';
@@ -147,4 +150,61 @@ test('removed checks stop running, and the result of one removed while running i
   assert.equal(aborted, 0, 'the removed run was left to finish, not cut off');
   assert.equal(l.scheduler.stats().dropped, 1);
   assert.equal(l.scheduler.stats().configured, 5);
+});
+
+test('a check that turns from OK to CRITICAL is checked again half a second later, then on its retry interval, and is hard at its max_attempts-th failure', async (t) => {
+  const l = lab();
+  t.after(() => l.scheduler.stop());
+  const C = critical;
+  const scripts: Record<string, ProbeOutcome[]> = { three: [ok, C, C, C, C], two: [ok, C, C, C], one: [ok, C, C] };
+  l.behave = (id) => scripts[id]!.shift() ?? C;
+  l.scheduler.setChecks([
+    l.check('three', { recheckDelayMs: 500 }),
+    l.check('two', { intervalMs: 20_000, retryIntervalMs: 5_000, maxAttempts: 2, recheckDelayMs: 500 }), // the field setup of issue 13
+    l.check('one', { maxAttempts: 1, recheckDelayMs: 500 }),
+  ]);
+  l.scheduler.start();
+  await l.clock.advance(5 * 60_000);
+  const failures = (id: string) => l.results.filter((r) => r.id === id).map((r) => r.failures);
+  // three: OK, fault seen (1), quick look 0.5 s later (2), one retry interval (3 = hard), then the interval.
+  assert.deepEqual(gaps(l.starts.get('three')!).slice(0, 4), [60_000, 500, 10_000, 60_000]);
+  assert.deepEqual(failures('three').slice(0, 5), [0, 1, 2, 3, 4]);
+  // two: hard at the quick look, 0.5 s after the fault was first seen instead of 5 s.
+  assert.deepEqual(gaps(l.starts.get('two')!).slice(0, 3), [20_000, 500, 20_000]);
+  assert.deepEqual(failures('two').slice(0, 3), [0, 1, 2]);
+  // one: its first failure is already hard; nothing to confirm.
+  assert.deepEqual(gaps(l.starts.get('one')!).slice(0, 2), [60_000, 60_000]);
+});
+
+test('a flapping check gets one quick re-check per turn from OK to a problem, never a tight loop', async (t) => {
+  const l = lab();
+  t.after(() => l.scheduler.stop());
+  let n = 0;
+  l.behave = (id) => (id === 'flap' ? (n++ % 2 === 0 ? critical : ok) : critical);
+  l.scheduler.setChecks([l.check('flap', { recheckDelayMs: 500 }), l.check('down', { maxAttempts: 100, recheckDelayMs: 500 })]);
+  l.scheduler.start();
+  await l.clock.advance(10 * 60_000);
+  const flap = gaps(l.starts.get('flap')!);
+  assert.ok(flap.length >= 9, `flap ran ${flap.length + 1} times`);
+  flap.forEach((g, k) => assert.equal(g, k % 2 === 0 ? 500 : 60_000, `flap gaps: ${flap.join(', ')}`));
+  // down fails from its first run: one quick look, then its retry interval, not the quick delay again.
+  const down = gaps(l.starts.get('down')!);
+  assert.equal(down[0], 500);
+  assert.ok(down.slice(1).every((g) => g === 10_000), `down gaps: ${down.join(', ')}`);
+});
+
+test('the quick re-check delay comes from the config: 500 ms unless a check or the defaults say otherwise', () => {
+  const config = parseConfig(
+    `defaults: { recheck_delay: 2s }
+targets:
+  - name: web1
+    address: 127.0.0.1
+    checks:
+      - { type: tcp, port: 80 }
+      - { type: tcp, name: quick, port: 81, recheck_delay: 250ms }
+`,
+    'quick.yaml',
+  );
+  assert.deepEqual(planChecks(config).map((c) => [c.id, c.recheckDelayMs]), [['web1/tcp', 2_000], ['web1/quick', 250]]);
+  assert.equal(planChecks(parseConfig('targets: [{ name: a, address: 127.0.0.1, checks: [{ type: ping }] }]\n', 'default.yaml'))[0]!.recheckDelayMs, 500);
 });
