@@ -63,7 +63,7 @@ export default defineAction({
     return `raise ${ev.directive} on ${targetOf(ctx)} from ${ev.limit} to about ${Math.min(to, params.maximum ?? ctx.service.worker_limit.maximum)}${ev.file ? ` in ${ev.file}:${ev.line}` : ''} (backup, config test, graceful reload)`;
   },
   async run(ctx, params): Promise<ActionOutcome> {
-    const steps = new Steps(ctx.log);
+    const steps = new Steps(ctx.log, ctx.clock);
     const ex = ctx.executor;
     const svc = ctx.service;
     const before = await inspect(ctx);
@@ -106,7 +106,7 @@ export default defineAction({
       const r = (await runFirst(ex, reloads, svc.command_timeout, ctx.signal, 'reload'))!;
       steps.action(`reloaded onto the restored config: ${r.argv.join(' ')}: ${resultLine(r.result)}`, { argv: r.argv, exitCode: r.result.code });
       const check = await verifyService(ctx);
-      steps.evidence(check.text, { answers: check.answers });
+      steps.evidence(check.text, check.data);
       return steps.outcome('escalate', `raising the worker limit on ${targetOf(ctx)} failed; rolled back${check.ok ? ', Apache answers on the old config' : ' but Apache is not answering'}`, why);
     };
 
@@ -141,12 +141,21 @@ export default defineAction({
     steps.action(`graceful reload: ${r.argv.join(' ')}: ${resultLine(r.result)}`, { argv: r.argv, exitCode: r.result.code });
     if (r.result.code !== 0) return rollBack(`the graceful reload failed (${resultLine(r.result)})`);
 
-    const check = await verifyService(ctx);
-    steps.evidence(check.text, { answers: check.answers });
+    // The new workers start one by one after a graceful reload, and under a surge the page waits
+    // its turn: verification looks again until Apache answers and the inspection reads the new
+    // limit with the master alive, so a raise that works is never judged (and undone) too early.
+    const seen: { last?: ApacheWorkersEvidence } = {};
+    const check = await verifyService(ctx, {
+      confirm: async () => {
+        const after = (seen.last = await inspect(ctx));
+        const ok = after.limit === p.to && after.masterPid !== undefined;
+        return { ok, text: ok ? `the new limit ${p.to} is in effect` : `the inspection reads a limit of ${after.limit}${after.masterPid === undefined ? ' and no master process' : ''}, not ${p.to}`, data: { limit: after.limit, masterPid: after.masterPid } };
+      },
+    });
+    steps.evidence(check.text, check.data);
+    const after = seen.last;
+    if (after) steps.evidence(after.summary, { limit: after.limit, file: after.file, line: after.line, running: after.running, masterPid: after.masterPid });
     if (!check.ok) return rollBack(`after the reload ${check.text}`);
-    const after = await inspect(ctx);
-    steps.evidence(after.summary, { limit: after.limit, file: after.file, line: after.line, running: after.running, masterPid: after.masterPid });
-    if (after.limit !== p.to || after.masterPid === undefined) return rollBack(`after the reload the inspection reads a limit of ${after.limit}${after.masterPid === undefined ? ' and no master process' : ''}, not ${p.to}`);
     return steps.outcome('done', `raised ${p.directive} from ${p.from} to ${p.to} on ${targetOf(ctx)} (${where}, backup ${backup}); config test passed, reloaded gracefully, Apache answers and the new limit is in effect`);
   },
 });

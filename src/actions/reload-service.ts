@@ -28,7 +28,7 @@ export default defineAction({
   },
   async run(ctx, params) {
     const svc = ctx.service;
-    const steps = new Steps(ctx.log);
+    const steps = new Steps(ctx.log, ctx.clock);
     const before = await observeService(ctx.executor, svc);
     steps.evidence(before.summary, { master: before.master.master?.pid });
     if (!before.master.master) return steps.outcome('failed', `did not reload ${svc.name}: it is not running`, `${svc.name} is not running on ${targetOf(ctx)}; a reload would not start it`);
@@ -47,7 +47,7 @@ export default defineAction({
     const r = (await runFirst(ctx.executor, reload, svc.command_timeout, ctx.signal, 'reload'))!;
     steps.action(`ran ${r.argv.join(' ')}: ${resultLine(r.result)}`, { argv: r.argv, exitCode: r.result.code });
     const check = await verifyService(ctx);
-    steps.evidence(check.text, { up: check.view.up, answers: check.answers });
+    steps.evidence(check.text, check.data);
     if (r.result.code === 0 && check.ok) return steps.outcome('done', `reloaded ${svc.name} on ${targetOf(ctx)}; verified: ${check.answers.map((a) => a.text).join('; ') || check.view.summary}`);
     return steps.outcome('escalate', `reloaded ${svc.name} on ${targetOf(ctx)}, but it is not answering`, r.result.code !== 0 ? `${r.argv.join(' ')}: ${resultLine(r.result)}; ${check.text}` : check.text);
   },

@@ -36,7 +36,7 @@ export default defineAction({
   },
   async run(ctx) {
     const svc = ctx.service;
-    const steps = new Steps(ctx.log);
+    const steps = new Steps(ctx.log, ctx.clock);
     const before = await observeService(ctx.executor, svc);
     steps.evidence(before.summary, { master: before.master.master?.pid, listening: before.listening, notListening: before.notListening });
     const p = await plan(ctx);
@@ -67,7 +67,7 @@ export default defineAction({
       record((await runFirst(ctx.executor, p.start, svc.command_timeout, ctx.signal, 'start'))!);
     }
     const check = await verifyService(ctx);
-    steps.evidence(check.text, { up: check.view.up, answers: check.answers });
+    steps.evidence(check.text, check.data);
     if (check.ok) return steps.outcome('done', `restarted ${svc.name} on ${targetOf(ctx)}; verified: ${check.answers.map((a) => a.text).join('; ') || check.view.summary}`);
     const failed = ran.find((r) => r.result.code !== 0);
     return steps.outcome('escalate', `restarted ${svc.name} on ${targetOf(ctx)}, but it is not answering`, failed ? `${failed.argv.join(' ')} failed (${resultLine(failed.result)}); ${check.text}` : check.text);

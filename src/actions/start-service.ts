@@ -25,7 +25,7 @@ export default defineAction({
   },
   async run(ctx) {
     const svc = ctx.service;
-    const steps = new Steps(ctx.log);
+    const steps = new Steps(ctx.log, ctx.clock);
     const before = await observeService(ctx.executor, svc);
     steps.evidence(before.summary, { master: before.master.master?.pid, listening: before.listening, notListening: before.notListening, udpOpen: before.udpOpen, udpClosed: before.udpClosed });
     if (before.up) return steps.outcome('no-op', `${svc.name} is already running on ${targetOf(ctx)}: nothing to start`);
@@ -49,7 +49,7 @@ export default defineAction({
     const ran = (await runFirst(ctx.executor, candidates, svc.command_timeout, ctx.signal, 'start'))!;
     steps.action(`ran ${ran.argv.join(' ')}: ${resultLine(ran.result)}`, { argv: ran.argv, exitCode: ran.result.code, output: (ran.result.stdout + ran.result.stderr).slice(-2000) });
     const check = await verifyService(ctx);
-    steps.evidence(check.text, { up: check.view.up, answers: check.answers });
+    steps.evidence(check.text, check.data);
     if (check.ok) return steps.outcome('done', `started ${svc.name} on ${targetOf(ctx)}; verified: ${check.answers.length ? check.answers.map((a) => a.text).join('; ') : check.view.summary}`);
     const why = ran.result.code !== 0 ? `the start command failed (${resultLine(ran.result)}) and ${check.text}` : check.text;
     return steps.outcome('escalate', `tried to start ${svc.name} on ${targetOf(ctx)}, but it is not answering`, why);

@@ -21,6 +21,12 @@ export interface TimelineRecord {
   text: string;
   /** The facts behind the line (argv, exit codes, values before and after), JSON-serialisable. */
   data?: Record<string, unknown> | undefined;
+  /**
+   * When the step happened, ms since the epoch, from the injected clock: an action's records reach
+   * the timeline only once it has ended, and a 37 s raise must not read as one moment.
+   * Unset: the time it is recorded.
+   */
+  at?: number | undefined;
 }
 
 /**
@@ -97,17 +103,27 @@ export function defineAction<S extends z.ZodObject>(def: ActionDefinition<S>): A
   return def;
 }
 
-/** Collects timeline records as an action goes (and logs them), so every path returns all of them. */
+/**
+ * Collects timeline records as an action goes (and logs them), so every path returns all of them.
+ * Give it the action's clock (`new Steps(ctx.log, ctx.clock)`): each record is then stamped with
+ * the moment it was made.
+ */
 export class Steps {
   readonly records: TimelineRecord[] = [];
-  constructor(private readonly log?: Logger) {}
+  constructor(
+    private readonly log?: Logger,
+    private readonly clock?: Clock,
+  ) {}
   action(text: string, data?: Record<string, unknown>): void {
-    this.records.push({ kind: 'action', text, ...(data ? { data } : {}) });
+    this.records.push({ kind: 'action', text, ...(data ? { data } : {}), ...this.stamp() });
     this.log?.info({ ...data }, text);
   }
   evidence(text: string, data?: Record<string, unknown>): void {
-    this.records.push({ kind: 'evidence', text, ...(data ? { data } : {}) });
+    this.records.push({ kind: 'evidence', text, ...(data ? { data } : {}), ...this.stamp() });
     this.log?.debug({ ...data }, text);
+  }
+  private stamp(): { at?: number } {
+    return this.clock ? { at: this.clock.now() } : {};
   }
   outcome(status: ActionStatus, text: string, why?: string): ActionOutcome {
     return { status, text, records: this.records, ...(why ? { why } : {}) };

@@ -32,7 +32,7 @@ export default defineRunbook({
   name: 'disk-full',
   summary: 'largest directories, deleted-but-open files, inode hogs',
   async run(ctx) {
-    const f = new Findings();
+    const f = new Findings(ctx.clock);
     const where = targetName(ctx);
     const fromAlert = pathsInAlert(ctx.alert?.text ?? '');
     const paths = fromAlert.paths.length ? fromAlert.paths : ctx.service.disk_paths.length ? ctx.service.disk_paths : ['/'];

@@ -10,7 +10,7 @@ export default defineRunbook({
   name: 'ftp-down',
   summary: 'FTP greeting, port 21 listening, vsftpd running; start it when it is down',
   async run(ctx) {
-    const f = new Findings();
+    const f = new Findings(ctx.clock);
     const words = { label: `the FTP server (${ctx.service.name})` };
     const answers = await connectFromMonitor(ctx, f, 'ftp');
     const view = await lookAtService(ctx, f);

@@ -12,7 +12,7 @@ export default defineRunbook({
   name: 'host-unreachable',
   summary: 'ping again from the monitor, try the service ports, compare with other zones',
   async run(ctx) {
-    const f = new Findings();
+    const f = new Findings(ctx.clock);
     const where = targetName(ctx);
     const ports = ctx.service.ports;
     // At once: a down host makes each of them wait its whole timeout.

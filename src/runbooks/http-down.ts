@@ -14,7 +14,7 @@ export default defineRunbook({
   name: 'http-down',
   summary: 'page by IP and domain, port listening, master process; start Apache when it is down',
   async run(ctx) {
-    const f = new Findings();
+    const f = new Findings(ctx.clock);
     const answers = await openPages(ctx, f);
     const view = await lookAtService(ctx, f);
     const label = isApache(ctx.service) ? 'Apache' : ctx.service.name;

@@ -14,7 +14,7 @@ export default defineRunbook({
   name: 'http-slow',
   summary: 'page timing, workers against the limit, who holds them: surge (raise the limit) or attack (guard)',
   async run(ctx) {
-    const f = new Findings();
+    const f = new Findings(ctx.clock);
     const answers = await openPages(ctx, f);
     const view = await lookAtService(ctx, f);
     const label = isApache(ctx.service) ? 'Apache' : ctx.service.name;

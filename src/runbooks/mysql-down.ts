@@ -13,7 +13,7 @@ export default defineRunbook({
   name: 'mysql-down',
   summary: 'port 3306 listening, mysqld running; start it when it is down',
   async run(ctx) {
-    const f = new Findings();
+    const f = new Findings(ctx.clock);
     const answers = await connectFromMonitor(ctx, f);
     const view = await lookAtService(ctx, f);
     const result = daemonVerdict(ctx, f, view, answers, words) ?? hungVerdict(ctx, f, view!, answers, words);

@@ -19,7 +19,7 @@ export default defineRunbook({
   name: 'pop3-slow',
   summary: 'greeting time, SYN_RECV and failed logins per source: attack evidence for the guard',
   async run(ctx) {
-    const f = new Findings();
+    const f = new Findings(ctx.clock);
     const svc = ctx.service;
     const where = targetName(ctx);
     const ports = svc.ports.length ? svc.ports : [110];

@@ -3,7 +3,8 @@
  * evidence and verdict, then hand each proposed action to the guard policy (dry-run, ask, auto,
  * rate limits) and record what came of it, stopping at the first action that did not succeed.
  * Records go to the incident's recorder step by step (the runbook's findings once it has run, each
- * action's records as it ends, an approval's outcome when it comes) and come back together with a
+ * action's records as it ends, an approval's outcome when it comes), each stamped with the time its
+ * step happened (not the time it reached the recorder), and come back together with a
  * short summary for the client message: what was found, what was done, what is needed from them.
  */
 import { actions } from '../actions/index.ts';
@@ -57,7 +58,9 @@ const SUCCEEDED = new Set(['done', 'no-op', 'dry-run']);
 /** Runs the runbook for a triage result and carries out (or asks for) what it proposes. */
 export async function respond(ictx: IncidentContext, triage: Triage): Promise<Response> {
   const records: TimelineRecord[] = [];
-  const record = async (r: TimelineRecord) => {
+  // Each record keeps the time its step happened; one made here happens now.
+  const record = async (made: TimelineRecord) => {
+    const r = made.at === undefined ? { ...made, at: ictx.clock.now() } : made;
     records.push(r);
     try {
       await ictx.recorder?.record(r);
@@ -73,13 +76,14 @@ export async function respond(ictx: IncidentContext, triage: Triage): Promise<Re
     return { runbook: null, verdict, evidence: [], proposed: [], actions: [], records, summary: { findings: [verdict], actions: [], escalation: triage.kind === 'ok' ? undefined : triage.reason } };
   }
 
+  const runbook = runbooks[triage.runbook];
   let result: RunbookResult;
   try {
-    result = await runbooks[triage.runbook].run(ictx);
+    result = await runbook.run(ictx);
   } catch (e) {
     result = { verdict: `the ${triage.runbook} runbook could not finish on ${where}: ${(e as Error).message}`, evidence: [], proposed: [] };
   }
-  for (const ev of result.evidence) await record({ kind: 'evidence', text: ev.summary, data: { what: ev.what, ...ev.data } });
+  for (const ev of result.evidence) await record({ kind: 'evidence', text: ev.summary, data: { what: ev.what, ...ev.data }, at: ev.at });
   await record({ kind: 'evidence', text: `verdict: ${result.verdict}`, data: { runbook: triage.runbook, proposed: result.proposed, ...(result.attack ? { attack: result.attack } : {}) } });
 
   const actx: ActionContext = { executor: ictx.executor, address: ictx.address, target: ictx.target, service: ictx.service, clock: ictx.clock, log: ictx.log, signal: ictx.signal };

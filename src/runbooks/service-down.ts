@@ -11,7 +11,7 @@ export default defineRunbook({
   name: 'service-down',
   summary: "the service's ports, process and error log; start it when it is down",
   async run(ctx) {
-    const f = new Findings();
+    const f = new Findings(ctx.clock);
     const words = { label: ctx.service.name };
     const answers = await connectFromMonitor(ctx, f);
     const view = await lookAtService(ctx, f);

@@ -12,7 +12,7 @@ export default defineRunbook({
   name: 'snmp-agent-error',
   summary: 'agent process and UDP 161; start snmpd when it is down',
   async run(ctx) {
-    const f = new Findings();
+    const f = new Findings(ctx.clock);
     const svc = ctx.service.udp_ports.length ? ctx.service : { ...ctx.service, udp_ports: [161] };
     const sctx = { ...ctx, service: svc };
     const view = await lookAtService(sctx, f);

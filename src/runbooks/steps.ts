@@ -7,15 +7,19 @@
 import { probeOnce, type Answer } from '../actions/answers.ts';
 import { isApache } from '../actions/service-config.ts';
 import { observeService, type ServiceView } from '../actions/service-observe.ts';
+import type { Clock } from '../core/clock.ts';
 import { inspectErrorLog } from '../inspect/error-log.ts';
 import type { Evidence, RunbookContext } from './types.ts';
 
-/** The evidence a runbook gathers, in the order it was found. */
+/** The evidence a runbook gathers, in the order it was found, each with the moment it was found. */
 export class Findings {
   readonly items: Evidence[] = [];
 
+  /** @param clock what stamps each finding (the runbook context's clock) */
+  constructor(private readonly clock?: Clock) {}
+
   add(what: string, summary: string, data?: Record<string, unknown>): void {
-    this.items.push({ what, summary, ...(data ? { data } : {}) });
+    this.items.push({ what, summary, ...(data ? { data } : {}), ...(this.clock ? { at: this.clock.now() } : {}) });
   }
 
   /** Runs one look; its result's summary becomes evidence. Undefined (and a "could not" finding) when it fails. */

@@ -19,6 +19,8 @@ export interface Evidence {
   what: string;
   summary: string;
   data?: Record<string, unknown> | undefined;
+  /** When it was found (ms since the epoch, from the context's clock): its time in the timeline. */
+  at?: number | undefined;
 }
 
 /** An action a runbook asks for; the guard policy decides whether it runs, asks or only says. */

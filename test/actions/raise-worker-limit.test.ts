@@ -3,8 +3,9 @@
  * line changed in the Included file where the limit is written, backed up outside the config
  * tree, tested, reloaded gracefully, the new limit read back by the inspection and Apache
  * answering; a config broken elsewhere fails the test, the file goes back byte for byte and the
- * running Apache keeps its master and its old limit; dry-run and ask touch nothing; the limit is
- * bounded by ServerLimit.
+ * running Apache keeps its master and its old limit; with every worker held by slow clients the
+ * verification waits for the new workers and the raise stays; dry-run and ask touch nothing; the
+ * limit is bounded by ServerLimit.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -148,6 +149,34 @@ describe('raise-worker-limit on the lab Apache over SSH', () => {
     assert.match(yes.records[0]!.text, /^approved by operator: raise MaxRequestWorkers/);
     assert.equal(limitLine(apache.mpmConfFile), 'MaxRequestWorkers\t10');
     assert.ok(await acceptsTcp(lab.server.ip, apache.port));
+    rmSync(join(lab.dir, 'backups'), { recursive: true, force: true });
+    await apache.kill();
+  });
+
+  test('every worker held by slow clients while the raise happens: verification waits for the new workers, Apache answers on them, the raise stays (done, never restored)', async (t) => {
+    if (needs(t, prereq)) return;
+    const apache = await startApache(lab, { port: 8085 });
+    const slow = await apache.exhaustWorkers(); // all 5 busy: a new request waits
+    try {
+      const guard = createGuard(policySchema.parse({ modes: { 'raise-worker-limit': 'auto' } }), systemClock);
+      const run = await runGuarded(guard, raise, ctxFor(apache), {});
+      const texts = run.outcome.records.map((r) => `${r.kind}: ${r.text}`);
+      assert.equal(run.outcome.status, 'done', texts.join('\n'));
+      assert.ok(!texts.some((x) => /restored/.test(x)), `rolled back:\n${texts.join('\n')}`);
+      assert.equal(limitLine(apache.mpmConfFile), 'MaxRequestWorkers\t10');
+      // The verification's own evidence: what it saw last, how long it waited and how often it looked.
+      const verified = run.outcome.records.find((r) => r.data?.tries !== undefined);
+      assert.ok(verified, texts.join('\n'));
+      assert.match(verified.text, /^apache2 runs \(master \d+, \d+ child(ren)?\).*answers: HTTP OK.*; the new limit 10 is in effect \(after \d+\.\d s, \d+ looks?\)$/);
+      assert.equal(typeof verified.data!.waitedMs, 'number');
+      assert.ok((verified.data!.tries as number) >= 1);
+      assert.ok(texts.some((x) => /^evidence: Apache \(prefork\) runs \d+ workers against a limit of 10 /.test(x)), texts.join('\n'));
+      // The slow clients still hold the old workers; a client is served by the new ones.
+      assert.ok(apache.workerPids().length > 5, `${apache.workerPids().length} workers`);
+      assert.equal(await page(apache, lab.server.ip), apache.indexBody);
+    } finally {
+      await slow.release();
+    }
     rmSync(join(lab.dir, 'backups'), { recursive: true, force: true });
     await apache.kill();
   });
