@@ -26,7 +26,8 @@ import { createGuard as createActionGuard, type Guard as ActionGuard } from './a
 import { executors, type Executor } from './executors/index.ts';
 import { respond } from './runbooks/run.ts';
 import { classify } from './triage/index.ts';
-import type { TargetServiceConfig } from './config/remediation.ts';
+import { effectivePort } from './config/check-port.ts';
+import { serviceForProblem, unremediated, type ProblemRef, type TargetServiceConfig } from './config/remediation.ts';
 import type { ProblemEvent } from './state/engine.ts';
 
 /** This machine's addresses: connections from them are mamoru's own checks, not clients. */
@@ -86,6 +87,8 @@ export class Alerting {
   private actionGuard: ActionGuard;
   private remediating = new Set<Promise<unknown>>();
   private stopped = false;
+  /** `incident check` pairs already told why nothing is done (noteUnremediated). */
+  private unremediatedNoted = new Set<string>();
 
   constructor(
     cfg: Config,
@@ -223,16 +226,6 @@ export class Alerting {
     this.wakes.set(checkId, t);
   }
 
-  /** The service a check watches: named in the service's `checks`, or on one of its ports. */
-  private serviceFor(target: Config['targets'][number], checkName: string, port: number | undefined, triaged: string | null): TargetServiceConfig | undefined {
-    return (
-      target.services.find((s) => s.checks.includes(checkName)) ??
-      (port === undefined ? undefined : target.services.find((s) => s.checks.length === 0 && s.ports.includes(port))) ??
-      // An ingested alert has no check of ours: the service triage named, by the service's name.
-      (triaged === null ? undefined : target.services.find((s) => s.checks.length === 0 && s.name.toLowerCase().startsWith(triaged)))
-    );
-  }
-
   private executorFor(target: Config['targets'][number]): Executor | undefined {
     if (!target.executor) return undefined;
     const key = JSON.stringify(target.executor);
@@ -259,14 +252,15 @@ export class Alerting {
     const triage = check
       ? classify({ probeType: e.subject.probe, state: stateByName(e.state) ?? NagiosState.CRITICAL, text: e.text, check: e.subject.name })
       : classify({ text: e.text, service: e.subject.name, state: e.state as never });
-    const service = this.serviceFor(target, e.subject.name, typeof check?.options.port === 'number' ? check.options.port : undefined, triage.service);
+    const ref: ProblemRef = { check: e.subject.name, port: check ? effectivePort(check) : undefined, triage };
+    const service = serviceForProblem(target.services, ref);
     const executor = service && this.executorFor(target);
-    if (!service || !executor) return;
+    if (!service || !executor) return this.noteUnremediated(inc.id, e.subject.checkId, target, service, ref);
     const now = this.deps.clock.now();
     const log = this.deps.log.child({ room: 'runbooks', target: target.name, incident: inc.id });
-    const record = (kind: 'evidence' | 'action', text: string, data?: Record<string, unknown>) => this.incidents.record(inc.id, kind, text, data, this.deps.clock.now());
+    const record = (kind: 'evidence' | 'action', text: string, data?: Record<string, unknown>, at = this.deps.clock.now()) => this.incidents.record(inc.id, kind, text, data, at);
     const work = respond(
-      { executor, address: target.address, target: target.name, service, clock: this.deps.clock, guard: this.actionGuard, recorder: { record: (r) => record(r.kind, r.text, r.data) }, log, alert: { text: e.text, at: now }, ignoreSources: ownAddresses() },
+      { executor, address: target.address, target: target.name, service, clock: this.deps.clock, guard: this.actionGuard, recorder: { record: (r) => record(r.kind, r.text, r.data, r.at) }, log, alert: { text: e.text, at: now }, ignoreSources: ownAddresses() },
       triage,
     ).then(async (r) => {
       log.info({ runbook: r.runbook, actions: r.actions.map((a) => `${a.request.type}: ${a.outcome.status}`) }, `${r.runbook ?? 'no runbook'}: ${r.verdict}`);
@@ -294,12 +288,30 @@ export class Alerting {
     dispatcher.hold(inc.id, work);
   }
 
+  /**
+   * Why nothing will be done about a problem on a target set up for remediation (an executor or
+   * services), and what to configure: once per check and incident in the timeline and the log.
+   * A target with neither is watched only, by choice, and stays quiet.
+   */
+  private noteUnremediated(incidentId: number, checkId: string, target: Config['targets'][number], service: TargetServiceConfig | undefined, ref: ProblemRef): void {
+    if (!target.executor && target.services.length === 0) return;
+    const key = `${incidentId} ${checkId}`;
+    if (this.unremediatedNoted.has(key)) return;
+    const open = new Set(this.incidents.openIncidents().map((i) => String(i.id)));
+    for (const k of this.unremediatedNoted) if (!open.has(k.slice(0, k.indexOf(' ')))) this.unremediatedNoted.delete(k);
+    this.unremediatedNoted.add(key);
+    const note = unremediated(target, service, ref);
+    this.deps.log.warn({ room: 'runbooks', target: target.name, incident: incidentId, check: checkId, reason: note.reason }, note.text);
+    void this.incidents.record(incidentId, 'evidence', note.text, { unremediated: note.reason, check: checkId }, this.deps.clock.now());
+  }
+
   /** Findings and actions from the timeline (runbooks write them as `evidence` and `action`). */
   private async details(incidentId: number): Promise<IncidentDetails> {
     const events = await this.deps.store.incidentEvents(incidentId);
     const needed = events.filter((e) => e.kind === 'evidence' && typeof e.data?.needed === 'string').pop()?.data?.needed as string | undefined;
     return {
-      findings: events.filter((e) => (e.kind === 'evidence' && e.data?.needed === undefined) || e.kind === 'escalated').map((e) => e.text),
+      // A note that nothing will be done is for the operator's config, not for the client's message.
+      findings: events.filter((e) => (e.kind === 'evidence' && e.data?.needed === undefined && e.data?.unremediated === undefined) || e.kind === 'escalated').map((e) => e.text),
       actions: events.filter((e) => e.kind === 'action').map((e) => e.text),
       needed,
     };
