@@ -6,7 +6,9 @@
  * would not parse.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, readlink, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import {
   CappedBuffer,
@@ -125,17 +127,98 @@ async function runLocal(argv: string[], opts: RunOptions, env: NodeJS.ProcessEnv
   });
 }
 
-/** Reads the first or last maxBytes of a regular file (including /proc's, whose size reads as 0). */
+/** Non-blocking, and never through a final symlink (trustedTarget resolves the ones to follow): see readLocalFile. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
+
+/** What a file that is not regular is, for the message. */
+function kindOf(st: Stats): string {
+  return st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isDirectory() ? 'a directory' : 'not a file';
+}
+
+const notRegular = (path: string, st: Stats) => new ExecutorError('read-file', `cannot read ${path}: not a regular file (${kindOf(st)}); mamoru reads only regular files`);
+const untrustedLink = (path: string, why: string) =>
+  new ExecutorError('read-file', `cannot read ${path}: it is a symbolic link ${why}; mamoru follows a link only when root (or its own user) made it in a directory no one else can write`);
+
+/** Links followed in a row before giving up (Debian's a2enmod links are one). */
+const MAX_LINK_HOPS = 8;
+
+/**
+ * The file a path names, following a final symlink only where no one but root (or this
+ * process's user) could have put it: the link is theirs and its directory is writable by them
+ * alone (or sticky, like /tmp, where others cannot replace their entries). Debian's
+ * mods-enabled/x.conf -> ../mods-available/x.conf qualifies; `error.log -> /etc/shadow` planted
+ * in a site's logs directory does not. Each hop is checked the same way; the last is returned
+ * with its lstat (the caller opens it O_NOFOLLOW, so a link swapped in after this is refused).
+ */
+async function trustedTarget(path: string): Promise<{ path: string; st: Stats }> {
+  const me = process.getuid?.() ?? 0;
+  const ours = (uid: number) => uid === 0 || uid === me;
+  let p = path;
+  for (let hop = 0; ; hop++) {
+    const st = await lstat(p);
+    if (!st.isSymbolicLink()) return { path: p, st };
+    if (hop >= MAX_LINK_HOPS) throw untrustedLink(path, `chain longer than ${MAX_LINK_HOPS} links`);
+    if (!ours(st.uid)) throw untrustedLink(path, `(${p}) owned by uid ${st.uid}`);
+    const dir = dirname(p);
+    const ds = await stat(dir);
+    if (!ours(ds.uid) || ((ds.mode & 0o022) !== 0 && (ds.mode & 0o1000) === 0)) throw untrustedLink(path, `(${p}) in ${dir}, which others can write`);
+    p = resolve(dir, await readlink(p));
+  }
+}
+
+/**
+ * Reads the first or last maxBytes of a regular file (including /proc's, whose size reads as 0),
+ * within `timeoutMs` for the whole read. The path may lie where someone else can write (a site's
+ * log directory), so what is there is not trusted:
+ * - a symlink at the final component is followed only when root made it where no one else could
+ *   (trustedTarget), or root would read whatever a planted link names (/etc/shadow into an
+ *   incident's evidence); the file itself is opened O_NOFOLLOW; directories above are followed
+ *   as they are, so /proc/PID/... and /proc/net/tcp (through the /proc/self link) still read;
+ * - anything but a regular file is refused: `lstat` first, so no device's open routine runs
+ *   (opening /dev/watchdog arms it), then `fstat` of what was opened, which is what counts;
+ * - the open is O_NONBLOCK: a FIFO swapped in between the two would otherwise hold one of
+ *   libuv's four threads until a writer came, and four of them would stop every fs call of the
+ *   daemon. On a regular file O_NONBLOCK changes nothing.
+ * A read that passes the timeout rejects; the handle is closed as soon as the call that holds it
+ * (a hung network filesystem) returns.
+ */
 export async function readLocalFile(path: string, opts: ReadFileOptions): Promise<string> {
-  let fh;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const state = { expired: false };
+  const reading = readBounded(path, opts, state);
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      state.expired = true;
+      reject(new ExecutorError('read-file', `cannot read ${path}: timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
   try {
-    fh = await open(path, 'r');
+    return await Promise.race([reading, expiry]);
+  } finally {
+    clearTimeout(timer);
+    // Lost the race: its own error (after the timeout) has no one to hear it.
+    reading.catch(() => undefined);
+  }
+}
+
+async function readBounded(path: string, opts: ReadFileOptions, state: { expired: boolean }): Promise<string> {
+  const late = () => {
+    if (state.expired) throw new ExecutorError('read-file', `cannot read ${path}: timed out`);
+  };
+  let fh: FileHandle;
+  try {
+    const target = await trustedTarget(path);
+    if (!target.st.isFile()) throw notRegular(path, target.st);
+    late();
+    fh = await open(target.path, READ_FLAGS);
   } catch (e) {
-    throw fileError(path, e);
+    throw e instanceof ExecutorError ? e : fileError(path, e);
   }
   try {
+    late();
     const st = await fh.stat();
-    if (!st.isFile()) throw new ExecutorError('read-file', `cannot read ${path}: not a regular file`);
+    if (!st.isFile()) throw notRegular(path, st);
     const max = opts.maxBytes;
     if (opts.tail && st.size > 0) {
       const start = Math.max(0, st.size - max);
@@ -148,6 +231,7 @@ export async function readLocalFile(path: string, opts: ReadFileOptions): Promis
     let kept = 0;
     const block = Buffer.alloc(64 * 1024);
     for (;;) {
+      late();
       const { bytesRead } = await fh.read(block, 0, block.length, null);
       if (bytesRead === 0) break;
       chunks.push(Buffer.from(block.subarray(0, bytesRead)));
@@ -160,13 +244,17 @@ export async function readLocalFile(path: string, opts: ReadFileOptions): Promis
   } catch (e) {
     throw e instanceof ExecutorError ? e : fileError(path, e);
   } finally {
-    await fh.close();
+    await fh.close().catch(() => undefined);
   }
 }
 
 function fileError(path: string, e: unknown): ExecutorError {
   const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (code ?? (e as Error).message);
+  // ELOOP: the final component became a symlink between lstat and open (O_NOFOLLOW refused it).
+  if (code === 'ELOOP') return new ExecutorError('read-file', `cannot read ${path}: it is a symbolic link (or too many levels of links); not followed`, { cause: e });
+  // ENXIO: a socket; EAGAIN: a file under another process's lease, which O_NONBLOCK does not wait for.
+  const why =
+    code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code === 'ENXIO' ? 'not a regular file (a socket or a device with nothing behind it)' : code === 'EAGAIN' || code === 'EWOULDBLOCK' ? 'held by another process (a lease); try again' : (code ?? (e as Error).message);
   return new ExecutorError('read-file', `cannot read ${path}: ${why}`, { cause: e });
 }
 

@@ -3,17 +3,21 @@
  * open and shared by every command, and opened again when it drops. The host key is checked
  * against an OpenSSH known_hosts file before anything is sent; an unknown or changed key is
  * refused. Login by key file or ssh-agent. Commands are argv arrays, quoted so the remote shell
- * splits them back into the same words (ssh-command.ts); a timeout or an abort signals the
- * remote process group (sshd's `signal` request) and closes the channel, and coreutils `timeout`
- * bounds the command on the server too.
+ * splits them back into the same words (ssh-command.ts); a timeout or an abort kills the remote
+ * process group from a second channel (the group named by a line marked with a per-run nonce,
+ * never a pid of 1 or less) and closes the channel, and coreutils `timeout` bounds the command on
+ * the server too. Files are read by a fixed script that opens only regular files and follows no
+ * final symlink (ssh-read.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import type { Logger } from 'pino';
 import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
 import { z } from 'zod';
 import { duration, port } from '../core/schema.ts';
 import { parseKnownHosts, preferredAlgorithms, verifyHostKey, type HostKeyVerdict } from './ssh-known-hosts.ts';
-import { PID_LINE, quoteArgv, remoteCommandLine, remoteKillLine } from './ssh-command.ts';
+import { markerNonce, PgidScanner, quoteArgv, remoteCommandLine, remoteKillLine } from './ssh-command.ts';
+import { remoteReadArgv, remoteReadFailure } from './ssh-read.ts';
 import {
   CappedBuffer,
   checkArgv,
@@ -79,7 +83,8 @@ class Slots {
   }
 }
 
-export function createSshExecutor(o: SshOptions, ctx: Pick<ExecutorContext, 'secret'>): SshExecutor {
+/** `log` hears why a remote command could not be killed (a forged or missing process group marker). */
+export function createSshExecutor(o: SshOptions, ctx: Pick<ExecutorContext, 'secret'> & { log?: Logger }): SshExecutor {
   const where = `ssh ${o.user}@${o.host}:${o.port}`;
   const slots = new Slots(o.max_sessions);
   /** Running commands: their channel and how to kill them (for close()). */
@@ -214,11 +219,12 @@ export function createSshExecutor(o: SshOptions, ctx: Pick<ExecutorContext, 'sec
     const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const drain = drainLimit(cap);
     const t0 = performance.now();
+    const nonce = markerNonce();
     const release = await slots.take();
     let ch: ClientChannel;
     try {
       if (opts.signal?.aborted) throw new ExecutorError('closed', `${where}: aborted before ${quoteArgv(argv.slice(0, 1))} started`);
-      ch = await openExec(remoteCommandLine(argv, timeoutMs));
+      ch = await openExec(remoteCommandLine(argv, timeoutMs, nonce));
     } catch (e) {
       release();
       throw e;
@@ -235,8 +241,11 @@ export function createSshExecutor(o: SshOptions, ctx: Pick<ExecutorContext, 'sec
       let timedOut = false;
       let killWanted: boolean | undefined;
       let pgid: number | undefined;
-      /** stderr before the pid line is complete (the line comes first, from our own printf). */
-      let head: Buffer | undefined = Buffer.alloc(0);
+      let refusals = 0;
+      const scanner = new PgidScanner(nonce, (why) => {
+        // Only what read our command line can print our nonce; said a few times, not flooded.
+        if (refusals++ < 3) ctx.log?.warn({ where, command: argv[0], why }, "ignored a process group marker with this run's nonce that our wrapper did not write");
+      });
       let settled = false;
       const timers: NodeJS.Timeout[] = [];
       const finish = () => {
@@ -245,10 +254,15 @@ export function createSshExecutor(o: SshOptions, ctx: Pick<ExecutorContext, 'sec
         for (const t of timers) clearTimeout(t);
         clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
-        if (head?.length) err.push(head);
+        err.push(scanner.end());
+        if (killWanted !== undefined && pgid === undefined) {
+          ctx.log?.warn({ where, command: argv[0] }, 'could not kill the remote command: no valid process group marker came from it; its channel was closed and coreutils timeout (if the server has it) ends it there');
+        }
         resolve({ ...exit, stdout: out.text(), stderr: err.text(), truncated: out.overflowed || err.overflowed, timedOut, durationMs: performance.now() - t0 });
       };
       const signalGroup = (hard: boolean) => {
+        // Nothing is signalled on a guess: until the marker comes (if ever), the channel is
+        // closed below and coreutils `timeout` ends the command on the server.
         if (pgid === undefined) return;
         killRemote(pgid, hard ? 'KILL' : 'TERM');
         if (!hard) timers.push(setTimeout(() => killRemote(pgid!, 'KILL'), KILL_GRACE_MS));
@@ -285,24 +299,16 @@ export function createSshExecutor(o: SshOptions, ctx: Pick<ExecutorContext, 'sec
         if (out.seen > drain) kill(true);
       });
       ch.stderr.on('data', (d: Buffer) => {
-        if (head) {
-          // Our pid line comes before the command's output, though a login shell's rc file may
-          // have printed something before it: look for it in the first few KiB, then stop.
-          head = Buffer.concat([head, d]);
-          const text = head.toString('latin1');
-          const m = PID_LINE.exec(text);
-          if (!m && head.length < 4096) return;
-          const start = m ? m.index + m[1]!.length : 0;
-          const rest = m ? Buffer.concat([head.subarray(0, start), head.subarray(m.index + m[0].length)]) : head;
-          head = undefined;
-          if (m) {
-            pgid = Number(m[2]);
+        if (!scanner.done) {
+          const scan = scanner.push(d);
+          d = scan.out;
+          if (scan.pgid !== undefined) {
+            pgid = scan.pgid;
             // A kill asked for before the pid was known.
             if (killWanted !== undefined) signalGroup(killWanted);
           }
-          d = rest;
-          if (d.length === 0) return;
         }
+        if (d.length === 0) return;
         err.push(d);
         if (err.seen > drain) kill(true);
       });
@@ -328,11 +334,10 @@ export function createSshExecutor(o: SshOptions, ctx: Pick<ExecutorContext, 'sec
   }
 
   async function readFileRemote(path: string, opts: ReadFileOptions): Promise<string> {
-    const n = String(Math.max(0, Math.floor(opts.maxBytes)));
-    const argv = opts.tail ? ['tail', '-c', n, '--', path] : ['head', '-c', n, '--', path];
-    const r = await run(argv, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxOutputBytes: opts.maxBytes });
+    // A fixed script with the path as its argument: no link followed, nothing but a regular file opened (ssh-read.ts).
+    const r = await run(remoteReadArgv(path, opts.maxBytes, opts.tail ?? false), { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxOutputBytes: opts.maxBytes });
     if (r.code !== 0 || r.timedOut) {
-      const why = r.timedOut ? 'timed out' : r.stderr.trim().replace(/^(tail|head): /, '') || `${argv[0]} exited with ${r.code ?? r.signal}`;
+      const why = r.timedOut ? 'timed out' : remoteReadFailure(r.code, r.signal, r.stderr);
       throw new ExecutorError('read-file', `cannot read ${path} on ${where}: ${why}`);
     }
     return r.stdout;
