@@ -3,8 +3,16 @@
  * any path segment; a leading dot is matched only by a leading dot, as in the shell), expanded
  * again on a timer and on directory events so new files are picked up. Compressed files (by name
  * here, by their first bytes in file-reader.ts) are rotated history and never followed.
+ *
+ * Symlinks: a path the operator wrote out in full (no glob in any segment) is followed even when
+ * it is a symlink: the operator named it, and distributions do ship logs as links. A file a glob
+ * matched is never followed through a final symlink: whoever can write the directory (a site's
+ * owner, the adm group) could plant `evil.log -> /etc/shadow` or a link to a FIFO. Such matches,
+ * and any match that is not a regular file, are reported as skipped (the source warns once);
+ * directories are skipped silently, a `*` meets them all the time. Directories above the file are
+ * followed as they are.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 
 /** A regular file a pattern matched, with the identity that survives a rename. */
@@ -13,12 +21,16 @@ export interface FoundFile {
   dev: bigint;
   ino: bigint;
   size: bigint;
+  /** Opened following a final symlink: only for a path written out without a glob. */
+  follow: boolean;
 }
 
 export interface Expansion {
   files: FoundFile[];
   /** Directories where matching files live or may appear: these are watched for new files. */
   dirs: string[];
+  /** Matches that are not followed (a symlink found by a glob, a FIFO, a socket, a device), with why. */
+  skipped: { path: string; why: string }[];
 }
 
 const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|lzma|lz|z|zip|7z|br)$/i;
@@ -74,9 +86,10 @@ function matches(name: string, segment: string, re: RegExp): boolean {
 }
 
 /** Expands one pattern (relative patterns are taken from the working directory). */
-async function expandOne(pattern: string, files: Map<string, FoundFile>, dirs: Set<string>): Promise<void> {
+async function expandOne(pattern: string, files: Map<string, FoundFile>, dirs: Set<string>, skipped: Map<string, string>): Promise<void> {
   const abs = resolve(pattern);
   const segments = abs.split(sep).filter((s) => s !== '');
+  const follow = !segments.some(hasGlob);
   let bases: string[] = [sep];
   for (let i = 0; i < segments.length - 1; i++) {
     const seg = segments[i]!;
@@ -102,8 +115,11 @@ async function expandOne(pattern: string, files: Map<string, FoundFile>, dirs: S
   for (const path of candidates) {
     if (files.has(path) || isCompressedName(path)) continue;
     try {
-      const st = await stat(path, { bigint: true });
-      if (st.isFile()) files.set(path, { path, dev: st.dev, ino: st.ino, size: st.size });
+      // stat never opens: neither a FIFO nor a device is touched here.
+      const st = follow ? await stat(path, { bigint: true }) : await lstat(path, { bigint: true });
+      if (st.isFile()) files.set(path, { path, dev: st.dev, ino: st.ino, size: st.size, follow });
+      else if (st.isSymbolicLink()) skipped.set(path, 'a symbolic link (links found by a glob are not followed)');
+      else if (!st.isDirectory()) skipped.set(path, `not a regular file (${st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'})`);
     } catch {
       /* gone between readdir and stat, or not there yet: the next expansion sees it */
     }
@@ -114,6 +130,8 @@ async function expandOne(pattern: string, files: Map<string, FoundFile>, dirs: S
 export async function expandPatterns(patterns: readonly string[]): Promise<Expansion> {
   const files = new Map<string, FoundFile>();
   const dirs = new Set<string>();
-  for (const p of patterns) await expandOne(p, files, dirs);
-  return { files: [...files.values()], dirs: [...dirs] };
+  const skipped = new Map<string, string>();
+  for (const p of patterns) await expandOne(p, files, dirs, skipped);
+  // A file another pattern names outright is followed; it is not also reported as skipped.
+  return { files: [...files.values()], dirs: [...dirs], skipped: [...skipped].filter(([p]) => !files.has(p)).map(([path, why]) => ({ path, why })) };
 }

@@ -3,8 +3,16 @@
  * (a last line without its newline is held until it is completed), and notices when the file was
  * truncated (copytruncate) or its content replaced under the same inode (the hash of the first
  * line changed). The open descriptor is what lets a renamed or deleted file be finished to its end.
+ *
+ * A log directory is often writable by others (/var/log/apache2 by the adm group, a site's logs
+ * by its owner), so what is found there is not trusted: files are opened O_NONBLOCK (a FIFO
+ * would otherwise hold a libuv thread until a writer came: four of them stop every fs call of
+ * the daemon), without following a final symlink unless the operator named the path itself
+ * (file-glob.ts says when), and only a regular file, as `fstat` of the open descriptor says, is
+ * followed. There is no stat-then-open race: the descriptor is what is checked and read.
  */
 import { createHash } from 'node:crypto';
+import { constants, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /** The first line (at most HEAD_MAX bytes) identifies the content of a file. */
@@ -48,30 +56,36 @@ export class FollowedFile {
   ) {}
 
   /**
-   * Opens a file for following; `undefined` when it is not a regular file, cannot be read, or is a
-   * compressed file under a plain name (never followed).
+   * Opens a file for following, or says why it is not followed: not a regular file, a symlink
+   * where links are not followed, unreadable (these deserve a warning), gone meanwhile or a
+   * compressed file under a plain name (these do not). `follow`: follow a final symlink (only
+   * for a path the operator wrote out).
    */
-  static async open(path: string): Promise<FollowedFile | undefined> {
+  static async open(path: string, opts: { follow: boolean }): Promise<FollowedFile | OpenRefusal> {
     let fh: FileHandle;
     try {
-      fh = await open(path, 'r');
-    } catch {
-      return undefined;
+      fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (opts.follow ? 0 : constants.O_NOFOLLOW));
+    } catch (e) {
+      return openRefusal(e);
     }
     try {
       const st = await fh.stat({ bigint: true });
+      if (!st.isFile()) {
+        await fh.close();
+        return { why: `not a regular file (${kindOf(st)})`, warn: true };
+      }
       const magic = Buffer.alloc(6);
       const { bytesRead } = await fh.read(magic, 0, 6, 0);
-      if (!st.isFile() || isCompressed(magic.subarray(0, bytesRead))) {
+      if (isCompressed(magic.subarray(0, bytesRead))) {
         await fh.close();
-        return undefined;
+        return { why: 'compressed', warn: false };
       }
       const f = new FollowedFile(path, st.dev, st.ino, fh);
       f.head = await readHead(fh);
       return f;
-    } catch {
+    } catch (e) {
       await fh.close().catch(() => undefined);
-      return undefined;
+      return openRefusal(e);
     }
   }
 
@@ -190,6 +204,25 @@ export class FollowedFile {
   async close(): Promise<void> {
     await this.fh.close().catch(() => undefined);
   }
+}
+
+/** Why a file is not followed; `warn`: worth telling the operator (once). */
+export interface OpenRefusal {
+  why: string;
+  warn: boolean;
+}
+
+function kindOf(st: BigIntStats): string {
+  return st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isDirectory() ? 'a directory' : 'not a file';
+}
+
+function openRefusal(e: unknown): OpenRefusal {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return { why: 'gone', warn: false };
+  // O_NOFOLLOW met a symlink (planted, or swapped in after the directory was listed).
+  if (code === 'ELOOP') return { why: 'a symbolic link (links found by a glob are not followed)', warn: true };
+  if (code === 'ENXIO') return { why: 'not a regular file (a socket)', warn: true };
+  return { why: `cannot be read (${code ?? (e as Error).message})`, warn: true };
 }
 
 export const identityKey = (dev: bigint, ino: bigint): string => `${dev}:${ino}`;

@@ -8,14 +8,16 @@
  * Driven by inotify (fs.watch on each followed file and on the directories where matches live),
  * with a slow safety poll because inotify events can be missed (overflow, network filesystems,
  * a directory created later). Positions are saved after each batch is handed on (state-file.ts).
+ * What others may plant in a log directory (a FIFO, a symlink a glob found) is skipped with one
+ * warning, and no open ever waits (file-glob.ts, file-reader.ts).
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { duration } from '../../core/schema.ts';
-import { expandPatterns, segmentRegex } from './file-glob.ts';
+import { expandPatterns, segmentRegex, type Expansion } from './file-glob.ts';
 import { findRotatedAway, parsePositions, placeAtStart, serializePositions, type SavedPosition } from './file-positions.ts';
-import { FollowedFile } from './file-reader.ts';
+import { FollowedFile, type OpenRefusal } from './file-reader.ts';
 import { loadState, StateWriter } from './state-file.ts';
 import { defineSource, type LineBatch, type Source, type SourceContext } from './types.ts';
 
@@ -53,6 +55,8 @@ class FileSource implements Source {
   private readonly stateFile: string;
   private readonly writer: StateWriter;
   private saved = new Map<string, SavedPosition>();
+  /** Paths skipped with a warning, and why: told once while the reason stays the same. */
+  private readonly warned = new Map<string, string>();
   private onLines: (b: LineBatch) => void = () => undefined;
   private timer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
@@ -132,11 +136,12 @@ class FileSource implements Source {
   private async firstPass(): Promise<void> {
     const exp = await expandPatterns(this.o.paths);
     this.watchDirs(exp.dirs);
+    this.noteSkipped(exp);
     const claimed = new Set<string>();
     const drains: { path: string; old: SavedPosition }[] = [];
     const opened: FollowedFile[] = [];
     for (const found of exp.files) {
-      const f = await FollowedFile.open(found.path);
+      const f = await this.open(found.path, found.follow);
       if (!f) continue;
       const placed = await placeAtStart(f, this.saved, claimed, this.o.from);
       this.ctx.log.debug({ source: this.ctx.name, file: f.path, placed: placed.how }, 'following log file');
@@ -149,8 +154,14 @@ class FileSource implements Source {
     for (const d of drains) {
       if (openKeys.has(`${d.old.dev}:${d.old.ino}`)) continue;
       const path = await findRotatedAway(d.path, d.old);
-      const f = path ? await FollowedFile.open(path) : undefined;
+      // A rotated sibling is a name found in the directory, like a glob match: no link followed.
+      const f = path ? await this.open(path, false) : undefined;
       if (!f) continue;
+      // The descriptor's own identity, not the name's: the name may have changed since it was found.
+      if (f.dev !== d.old.dev || f.ino !== d.old.ino) {
+        await f.close();
+        continue;
+      }
       if (d.old.headHash === undefined || f.head?.hash === d.old.headHash) {
         f.seek(Math.min(d.old.offset, await f.size()));
         this.ctx.log.info({ source: this.ctx.name, file: d.path, rotated_to: path }, 'log file was rotated while stopped; finishing the old file first');
@@ -194,6 +205,7 @@ class FileSource implements Source {
   private async rescan(): Promise<void> {
     const exp = await expandPatterns(this.o.paths);
     this.watchDirs(exp.dirs);
+    this.noteSkipped(exp);
     const byPath = new Map(exp.files.map((f) => [f.path, f]));
     const now = Date.now();
     for (const [path, f] of this.active) {
@@ -216,7 +228,7 @@ class FileSource implements Source {
         continue;
       }
       if ([...this.active.values()].some((a) => a.key === key)) continue; // the same file under two names
-      const f = await FollowedFile.open(found.path);
+      const f = await this.open(found.path, found.follow);
       if (!f) continue;
       const at = await this.startOfNewFile(f);
       if (at === 'later') {
@@ -244,6 +256,30 @@ class FileSource implements Source {
     if (twin) return size >= twin.committed ? twin.committed : 'later';
     const cut = this.truncations.find((t) => t.hash === f.head!.hash && copyOf(t.path));
     return cut ? Math.min(cut.offset, size) : 0;
+  }
+
+  /** Opens a file to follow; a refusal worth telling is warned once (file-reader.ts says which). */
+  private async open(path: string, follow: boolean): Promise<FollowedFile | undefined> {
+    const r = await FollowedFile.open(path, { follow });
+    if (r instanceof FollowedFile) {
+      this.warned.delete(path);
+      return r;
+    }
+    if (r.warn) this.warn(path, r);
+    return undefined;
+  }
+
+  /** Warns of the matches the expansion skipped; the warnings of paths gone since are forgotten. */
+  private noteSkipped(exp: Expansion): void {
+    const there = new Set([...exp.skipped, ...exp.files].map((s) => s.path));
+    for (const path of this.warned.keys()) if (!there.has(path)) this.warned.delete(path);
+    for (const s of exp.skipped) this.warn(s.path, { why: s.why, warn: true });
+  }
+
+  private warn(path: string, r: OpenRefusal): void {
+    if (this.warned.get(path) === r.why) return;
+    this.warned.set(path, r.why);
+    this.ctx.log.warn({ source: this.ctx.name, file: path, why: r.why }, 'not following a file a log pattern matched: it is not a regular file, or a symlink where links are not followed');
   }
 
   private follow(f: FollowedFile): void {
