@@ -15,7 +15,7 @@
  */
 import type { Executor } from '../executors/types.ts';
 import { trimTrailingSlashes } from '../core/path.ts';
-import { assertRootDir, plainAbsolutePath, realDir, rootFile, UntrustedPathError, type RootFile } from '../inspect/file-trust.ts';
+import { assertRootDir, plainAbsolutePath, rootFile, UntrustedPathError, type RootFile } from '../inspect/file-trust.ts';
 
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
@@ -87,7 +87,7 @@ export async function backUp(exec: Executor, file: string, dir: string, at: numb
   const mk = await exec.run(['mkdir', '-p', '-m', '0700', '--', dir], { timeoutMs: 15_000 });
   if (mk.code !== 0) throw new ConfigFileError(`cannot make the backup directory ${dir}: ${mk.stderr.trim() || `exit ${mk.code}`}`);
   try {
-    await assertRootDir(exec, await realDir(exec, dir));
+    await assertRootDir(exec, dir);
   } catch (e) {
     if (e instanceof UntrustedPathError) throw new ConfigFileError(`mamoru will not write a backup into ${dir}: ${e.message}`, true);
     throw e;

@@ -84,16 +84,33 @@ function untrustedDir(f: PathFacts | undefined, path: string, immediate: boolean
 }
 
 /**
- * Checks that `dir` (a real path, no symlinks in it) and every directory above it are root's
- * alone. Throws UntrustedPathError with the first reason.
+ * `dir` checked root's alone, with every directory above it, in one `stat` (and the facts of the
+ * names in `inside`, from the same call). Only when a part of it is a symlink is it resolved
+ * (`realpath`) and the real path checked instead. Returns the real directory; throws
+ * UntrustedPathError with the first reason.
  */
-export async function assertRootDir(exec: Executor, dir: string): Promise<void> {
-  const chain = [...ancestors(dir), ...(dir === '/' ? [] : [dir])];
-  const facts = await lstatPaths(exec, chain);
-  for (let i = 0; i < chain.length; i++) {
-    const why = untrustedDir(facts[i], chain[i]!, i === chain.length - 1);
+export async function rootDir(exec: Executor, dir: string, inside: string[] = []): Promise<{ real: string; facts: (PathFacts | undefined)[] }> {
+  const ask = async (d: string) => {
+    const chain = [...ancestors(d), ...(d === '/' ? [] : [d])];
+    const facts = await lstatPaths(exec, [...chain, ...inside.map((n) => posix.join(d, n))]);
+    return { chain, dirs: facts.slice(0, chain.length), named: facts.slice(chain.length) };
+  };
+  let real = dir;
+  let a = await ask(dir);
+  if (a.dirs.some((f) => f?.type === 'link')) {
+    real = await realDir(exec, dir);
+    a = await ask(real);
+  }
+  for (let i = 0; i < a.chain.length; i++) {
+    const why = untrustedDir(a.dirs[i], a.chain[i]!, i === a.chain.length - 1);
     if (why) throw new UntrustedPathError(dir, why);
   }
+  return { real, facts: a.named };
+}
+
+/** Checks that `dir` and every directory above it are root's alone (see rootDir). */
+export async function assertRootDir(exec: Executor, dir: string): Promise<void> {
+  await rootDir(exec, dir);
 }
 
 /** The kernel's answer for where a directory really is (`realpath -e`). */
@@ -126,10 +143,9 @@ export interface RootFile {
 export async function rootFile(exec: Executor, path: string, opts: { followLink?: boolean } = {}): Promise<RootFile> {
   const bad = plainAbsolutePath(path);
   if (bad) throw new UntrustedPathError(path, `${path} ${bad}`);
-  const dir = await realDir(exec, posix.dirname(path));
-  await assertRootDir(exec, dir);
+  const { real: dir, facts } = await rootDir(exec, posix.dirname(path), [posix.basename(path)]);
   const real = posix.join(dir, posix.basename(path));
-  const [f] = await lstatPaths(exec, [real]);
+  const f = facts[0];
   if (!f) throw new UntrustedPathError(path, `${path} does not exist`);
   if (f.type === 'link') {
     if (opts.followLink === false) throw new UntrustedPathError(path, `${path} is a symlink`);

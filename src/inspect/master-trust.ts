@@ -9,7 +9,7 @@
  */
 import { posix } from 'node:path';
 import type { Executor } from '../executors/types.ts';
-import { assertRootDir, lstatPaths, realDir, rootFile, UntrustedPathError } from './file-trust.ts';
+import { assertRootDir, lstatPaths, plainAbsolutePath, rootFile, UntrustedPathError } from './file-trust.ts';
 import type { ProcessEntry } from './processes.ts';
 
 export interface MasterTrust {
@@ -22,9 +22,12 @@ export interface MasterTrust {
 /** Where the distributions' Apaches write their pid (the service's `pid_file` goes first). */
 export const APACHE_PID_FILES = ['/run/apache2/apache2.pid', '/run/httpd/httpd.pid', '/usr/local/apache2/logs/httpd.pid'];
 
-/** Uid, Gid lines of /proc/PID/status: every id (real, effective, saved, filesystem) 0. */
+/** $1 a pid: its Uid line, `uid rawmode` of its program's inode, its program's path (last: it may hold anything). */
+const PROCESS_FACTS = 'grep "^Uid:" "/proc/$1/status" || exit 1; stat -L -c "%u %f" -- "/proc/$1/exe" || echo; readlink -- "/proc/$1/exe"';
+
+/** The Uid line of /proc/PID/status: every id (real, effective, saved, filesystem) 0. */
 function runsAsRoot(status: string): boolean {
-  const uid = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/m.exec(status);
+  const uid = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(status);
   return !!uid && uid.slice(1).every((v) => v === '0');
 }
 
@@ -42,22 +45,21 @@ async function pidFromFile(exec: Executor, file: string): Promise<number | undef
 
 /** Why this process is not a master root can act on; undefined when it is one. */
 async function distrust(exec: Executor, p: ProcessEntry, pidFilePids: Set<number>): Promise<string | undefined> {
-  const status = await exec.readFile(`/proc/${p.pid}/status`, { maxBytes: 16 * 1024, timeoutMs: 10_000 }).catch(() => undefined);
-  if (status === undefined) return 'it is gone';
-  if (!runsAsRoot(status)) return 'it does not run as root';
+  // One round trip for the kernel's facts: the ids it runs as, the inode of its program (even if
+  // replaced on disk since) and where that program lives, each on its own line, the path last.
+  const r = await exec.run(['sh', '-c', PROCESS_FACTS, 'mamoru-process', String(p.pid)], { timeoutMs: 10_000, maxOutputBytes: 16 * 1024 });
+  const [uidLine = '', exeLine = '', ...rest] = r.stdout.replace(/\n$/, '').split('\n');
+  if (!uidLine) return 'it is gone';
+  if (!runsAsRoot(uidLine)) return 'it does not run as root';
   if (p.ppid !== 1 && !pidFilePids.has(p.pid)) return `it was not started by the service manager (parent ${p.ppid}) and no root-owned pid file names it`;
-  // The program: the inode it runs from (even if replaced on disk since) and where it lives.
-  const exe = `/proc/${p.pid}/exe`;
-  const st = await exec.run(['stat', '-L', '-c', '%u %f', '--', exe], { timeoutMs: 10_000, maxOutputBytes: 1024 });
-  const m = /^(\d+) ([0-9a-f]+)\n?$/.exec(st.stdout);
-  if (st.code !== 0 || !m) return `its program cannot be examined (${st.stderr.trim() || `exit ${st.code}`})`;
+  const m = /^(\d+) ([0-9a-f]+)$/.exec(exeLine);
+  if (!m) return `its program cannot be examined (${r.stderr.trim() || `exit ${r.code}`})`;
   if (m[1] !== '0') return `its program is owned by uid ${m[1]}, not root`;
   if ((parseInt(m[2]!, 16) & 0o022) !== 0) return 'its program is writable by others';
-  const link = await exec.run(['readlink', '--', exe], { timeoutMs: 10_000, maxOutputBytes: 8 * 1024 });
-  const path = link.stdout.replace(/\n$/, '').replace(/ \(deleted\)$/, '');
-  if (link.code !== 0 || !path.startsWith('/') || path.includes('\n')) return 'its program path cannot be read';
+  const path = rest.join('\n').replace(/ \(deleted\)$/, '');
+  if (!path.startsWith('/') || plainAbsolutePath(path)) return 'its program path cannot be read';
   try {
-    await assertRootDir(exec, await realDir(exec, posix.dirname(path)));
+    await assertRootDir(exec, posix.dirname(path));
   } catch (e) {
     return `its program ${path} is in a directory others can change (${e instanceof UntrustedPathError ? e.message : (e as Error).message})`;
   }

@@ -147,6 +147,14 @@ export class HostileServer implements Executor {
         const names = [...this.files.keys()].filter((p) => p !== dir && posix.dirname(p) === dir).map((p) => posix.basename(p) + (this.files.get(p)!.type === 'dir' ? '/' : ''));
         return ok(names.sort().join('\n') + '\n');
       }
+      case 'sh': {
+        // master-trust's fixed script: Uid line, `uid rawmode` of the program's inode, its path.
+        if (argv[3] !== 'mamoru-process') return ok('', `sh: script not known to the fake\n`, 127);
+        const p = this.processes.find((x) => x.pid === Number(argv[4]));
+        if (!p) return ok('', 'grep: no such file\n', 1);
+        const exe = this.files.get(this.resolve(p.exe) ?? '');
+        return ok(`Uid:\t${p.uid}\t${p.uid}\t${p.uid}\t${p.uid}\n${exe ? `${exe.uid ?? 0} ${(0o100000 | (exe.mode ?? 0)).toString(16)}` : ''}\n${p.exe}\n`);
+      }
       case 'apache2ctl':
         return args[0] === '-l' ? ok('Compiled in modules:\n  core.c\n  mod_so.c\n  mod_watchdog.c\n  http_core.c\n  mod_log_config.c\n  mod_logio.c\n  mod_version.c\n  mod_unixd.c\n') : ok('', '', 1);
       default:
