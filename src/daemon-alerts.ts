@@ -260,7 +260,7 @@ export class Alerting {
     const log = this.deps.log.child({ room: 'runbooks', target: target.name, incident: inc.id });
     const record = (kind: 'evidence' | 'action', text: string, data?: Record<string, unknown>, at = this.deps.clock.now()) => this.incidents.record(inc.id, kind, text, data, at);
     const work = respond(
-      { executor, address: target.address, target: target.name, service, clock: this.deps.clock, guard: this.actionGuard, recorder: { record: (r) => record(r.kind, r.text, r.data, r.at) }, log, alert: { text: e.text, at: now }, ignoreSources: ownAddresses() },
+      { executor, address: target.address, target: target.name, service, clock: this.deps.clock, guard: this.actionGuard, recorder: { record: (r) => record(r.kind, r.text, r.data, r.at) }, log, alert: { text: e.text, at: now }, ignoreSources: ownAddresses(), bans: () => this.deps.store.bans({ activeAt: this.deps.clock.now() }) },
       triage,
     ).then(async (r) => {
       log.info({ runbook: r.runbook, actions: r.actions.map((a) => `${a.request.type}: ${a.outcome.status}`) }, `${r.runbook ?? 'no runbook'}: ${r.verdict}`);

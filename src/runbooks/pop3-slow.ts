@@ -1,10 +1,12 @@
 /**
- * pop3-slow: a slow POP3 greeting is most likely an attack. Time the `+OK` greeting from the
- * monitor, count SYN_RECV (half-open) and held connections on :110 per remote address, and
- * failed logins per address in the mail log; an address over the thresholds is handed on as
- * attack evidence for the guard (which blocks it on port 110). Half-open connections can be
- * forged, so they are recorded as evidence, never a reason to block on their own. A stopped
- * server is started, as in the service runbook.
+ * pop3-slow: a slow POP3 greeting is most likely an attack. Time each port's greeting from the
+ * monitor in its own protocol (`+OK` on POP3's ports, `* OK` on IMAP's: a POP3 greeting asked of
+ * an IMAP port is a false warning), count SYN_RECV (half-open) and held connections per remote
+ * address, and failed logins per address in the mail log. Only failed logins name an attacker:
+ * half-open connections can be forged and held ones prove no intent, so both are supporting
+ * evidence, never a reason to block on their own (the guard's jail holds the same line). The
+ * guard's bans in force are read too, so an attacker already banned is said to be, and no block
+ * is asked for it again. A stopped server is started, as in the service runbook.
  */
 import { probeOnce, type Answer } from '../actions/answers.ts';
 import { inspectConnections } from '../inspect/connections.ts';
@@ -12,22 +14,43 @@ import { inspectErrorLog } from '../inspect/error-log.ts';
 import { plural } from '../inspect/types.ts';
 import { countFailures, type FailureCount } from './auth-failures.ts';
 import { daemonVerdict } from './daemon-check.ts';
+import { attackerWords, failureProtocols, greetingOptions, judge, protocolLabel, protocolOfPort, unprovenWords, windowWords, type MailProtocol } from './mail-attack.ts';
 import { Findings, lookAtService } from './steps.ts';
-import { defineRunbook, targetName, type AttackSource } from './types.ts';
+import { defineRunbook, targetName, type AttackSource, type BanInForce } from './types.ts';
+
+interface Greeting extends Answer {
+  port: number;
+  protocol: MailProtocol;
+}
+
+/** How each protocol greets: `greets in 4.02 s`, `does not greet (...)`; POP3 first. */
+function greetWords(greetings: Greeting[]): string {
+  const parts: string[] = [];
+  for (const protocol of ['pop3', 'imap'] as const) {
+    const mine = greetings.filter((g) => g.protocol === protocol);
+    if (mine.length === 0) continue;
+    const silent = mine.find((g) => !g.answered);
+    const slowest = mine.reduce((m, g) => Math.max(m, g.ms), 0);
+    const words = silent ? `does not greet (${silent.text})` : `greets in ${(slowest / 1000).toFixed(2)} s`;
+    parts.push(parts.length ? `${protocolLabel(protocol)} ${words}` : words);
+  }
+  return parts.join(', ');
+}
 
 export default defineRunbook({
   name: 'pop3-slow',
-  summary: 'greeting time, SYN_RECV and failed logins per source: attack evidence for the guard',
+  summary: 'greeting per protocol, failed logins per source (SYN_RECV as support), bans in force: who attacks, what is blocked',
   async run(ctx) {
     const f = new Findings(ctx.clock);
     const svc = ctx.service;
     const where = targetName(ctx);
     const ports = svc.ports.length ? svc.ports : [110];
-    const greetings: Answer[] = [];
+    const greetings: Greeting[] = [];
     for (const port of ports) {
-      const a = await probeOnce('pop3', ctx.address, { port }, svc.page_timeout, ctx.signal);
-      greetings.push(a);
-      f.add('greeting', `POP3 greeting on ${ctx.address}:${port} after ${(a.ms / 1000).toFixed(2)} s: ${a.text}`, { port, ...a });
+      const protocol = protocolOfPort(port);
+      const a = await probeOnce(protocol, ctx.address, greetingOptions(port), svc.page_timeout, ctx.signal);
+      greetings.push({ ...a, port, protocol });
+      f.add('greeting', `${protocolLabel(protocol)} greeting on ${ctx.address}:${port} after ${(a.ms / 1000).toFixed(2)} s: ${a.text}`, { port, protocol, ...a });
     }
     const view = await lookAtService(ctx, f);
     const simple = daemonVerdict(ctx, f, view, greetings, { label: `the POP3 server (${svc.name})` });
@@ -39,52 +62,64 @@ export default defineRunbook({
       if (!s) sources.set(address, (s = { address, connections: 0 }));
       return s;
     };
+    const ignore = new Set(ctx.ignoreSources ?? []);
     // Half-open and established apart: the first can be forged, the second cannot.
     for (const port of ports) {
       const half = await f.look('syn-recv', () => inspectConnections(ctx.executor, { localPort: port, states: ['SYN_RECV', 'NEW_SYN_RECV'], top: 50 }), (c) => ({ port, total: c.total, sources: c.topSources.map((s) => ({ address: s.address, synRecv: s.total })) }));
-      const ignore = new Set(ctx.ignoreSources ?? []);
       for (const s of (half?.topSources ?? []).filter((x) => !ignore.has(x.address))) source(s.address).synRecv = (sources.get(s.address)!.synRecv ?? 0) + s.total;
       const held = await f.look('connections', () => inspectConnections(ctx.executor, { localPort: port, states: ['ESTABLISHED', 'CLOSE_WAIT'], top: 50 }), (c) => ({ port, total: c.total, sources: c.topSources.map((s) => ({ address: s.address, connections: s.total })) }));
       for (const s of (held?.topSources ?? []).filter((x) => !ignore.has(x.address))) source(s.address).connections += s.total;
     }
 
+    const a = svc.attack;
+    const window = windowWords(a.auth_window);
     let failures: FailureCount[] = [];
+    let protocols = new Map<string, Set<MailProtocol>>();
     if (svc.mail_log) {
-      const since = new Date(ctx.clock.now() - svc.attack.auth_window);
+      const since = new Date(ctx.clock.now() - a.auth_window);
       const log = await f.look(
         'mail-log',
         () => inspectErrorLog(ctx.executor, { path: svc.mail_log!, since, maxBytes: 4 * 1024 * 1024, maxLines: 200_000, now: new Date(ctx.clock.now()) }),
         (l) => ({ path: l.path, lines: l.matched }),
       );
       if (log) {
-        failures = countFailures(log.lines.map((l) => l.text));
+        const lines = log.lines.map((l) => l.text);
+        failures = countFailures(lines).filter((c) => !ignore.has(c.address));
+        protocols = failureProtocols(lines);
         const top = failures.slice(0, 5).map((c) => `${c.address} ${c.failures}`).join(', ');
-        f.add('auth-failures', failures.length ? `failed logins since ${since.toTimeString().slice(0, 8)}: ${top}` : `no failed logins in ${svc.mail_log} since ${since.toTimeString().slice(0, 8)}`, { failures: failures.slice(0, 50) });
+        f.add('auth-failures', failures.length ? `failed logins in the last ${window} (since ${since.toTimeString().slice(0, 8)}): ${top}` : `no failed logins in ${svc.mail_log} in the last ${window}`, { failures: failures.slice(0, 50) });
         for (const c of failures) source(c.address).authFailures = c.failures;
       }
-    } else f.add('auth-failures', 'no mail_log configured: failed logins were not counted');
+    } else f.add('auth-failures', 'no mail_log configured: failed logins were not counted, so no address can be named an attacker');
 
-    const a = svc.attack;
-    const attackers = [...sources.values()]
-      .filter((s) => (s.authFailures ?? 0) >= a.min_auth_failures || (s.synRecv ?? 0) >= a.min_connections || s.connections >= a.min_connections)
-      .sort((x, y) => (y.authFailures ?? 0) + (y.synRecv ?? 0) + y.connections - ((x.authFailures ?? 0) + (x.synRecv ?? 0) + x.connections));
-    const slowest = greetings.reduce((m, g) => Math.max(m, g.ms), 0);
-    const greet = greetings.every((g) => g.answered) ? `greets in ${(slowest / 1000).toFixed(2)} s` : `does not greet (${greetings.find((g) => !g.answered)?.text})`;
+    let bans: BanInForce[] = [];
+    if (ctx.bans) {
+      try {
+        bans = await ctx.bans();
+        const now = ctx.clock.now();
+        bans = bans.filter((b) => b.until === undefined || b.until > now);
+        f.add('bans', bans.length ? `bans in force: ${plural(bans.length, 'ban')}` : 'no bans in force', { bans: bans.slice(0, 50) });
+      } catch (e) {
+        f.add('bans', `could not find out (bans): ${(e as Error).message}`, { error: (e as Error).message });
+      }
+    }
+
+    const { attackers, unproven } = judge(sources.values(), protocols, ports, bans, a, ctx.clock.now());
+    const head = `POP3 on ${where} ${greetWords(greetings)}`;
+    const others = unproven.slice(0, 3).map(unprovenWords);
+    const aside = others.length ? `; evidence only, not grounds to block: ${others.join('; ')}` : '';
+    if (others.length) f.add('unproven', `no failed logins, so not named an attacker: ${others.join('; ')}`, { sources: unproven.slice(0, 50) });
     if (attackers.length === 0) {
       const syn = [...sources.values()].reduce((n, s) => n + (s.synRecv ?? 0), 0);
       const failed = failures.reduce((n, c) => n + c.failures, 0);
-      return { verdict: `POP3 on ${where} ${greet}; no sign of an attack (${plural(syn, 'SYN_RECV connection')}, ${plural(failed, 'failed login')})`, evidence: f.items, proposed: [] };
+      const why = svc.mail_log ? `no address failed ${plural(a.min_auth_failures, 'login')} in ${window}` : 'no mail log to name one from';
+      return { verdict: `${head}; no attacker named (${why}; ${plural(syn, 'SYN_RECV connection')}, ${plural(failed, 'failed login')})${aside}`, evidence: f.items, proposed: [] };
     }
-    const words = (s: AttackSource) =>
-      `${s.address} (${[s.synRecv ? `${s.synRecv} SYN_RECV` : '', s.connections ? plural(s.connections, 'connection') : '', s.authFailures ? plural(s.authFailures, 'failed login') : ''].filter(Boolean).join(', ')})`;
-    const summary = attackers.slice(0, 5).map(words).join('; ');
-    const attack = { service: 'pop3', ports, sources: attackers, summary };
+    const summary = attackers.slice(0, 5).map((x) => attackerWords(x, a.auth_window)).join('; ');
+    const toBlock = [...new Set(attackers.flatMap((x) => x.unblocked))].sort((x, y) => x - y);
+    const block = toBlock.length ? `: evidence for the guard (block on port ${toBlock.join(', ')})` : ': nothing more to block';
+    const attack = { service: 'pop3', ports: toBlock, sources: attackers, summary };
     f.add('attack', `attack: ${summary}`, { sources: attackers });
-    return {
-      verdict: `POP3 on ${where} ${greet}; attack from ${summary}: evidence for the guard (block on port ${ports.join(', ')})`,
-      evidence: f.items,
-      proposed: [],
-      attack,
-    };
+    return { verdict: `${head}; attack from ${summary}${block}${aside}`, evidence: f.items, proposed: [], attack };
   },
 });

@@ -43,6 +43,13 @@ export interface AttackSource {
   authFailures?: number | undefined;
 }
 
+/** A ban the guard holds now: the address (or network), the port when per port, and its end (ms; none: no end). */
+export interface BanInForce {
+  address: string;
+  port?: number | undefined;
+  until?: number | undefined;
+}
+
 /** What a runbook hands the guard: who, on which port, and why it thinks so. */
 export interface AttackEvidence {
   service: string;
@@ -94,6 +101,11 @@ export interface RunbookContext {
   ignoreSources?: readonly string[] | undefined;
   /** The cloud provider's console page for this server, when it is an instance. */
   consoleUrl?: string | undefined;
+  /**
+   * The guard's bans in force (the Store's `bans({ activeAt })`): an attacker already banned is
+   * said to be, and not asked to be blocked again. Absent: the runbook cannot know of any.
+   */
+  bans?: (() => Promise<BanInForce[]>) | undefined;
 }
 
 export interface RunbookDefinition {
