@@ -1,6 +1,7 @@
 /** The action registry: the guard policy's schema, the CLI help and the docs derive from this list. */
 import type { ActionDefinition } from './types.ts';
 import raiseWorkerLimit from './raise-worker-limit.ts';
+import raiseWorkerLimitRestart from './raise-worker-limit-restart.ts';
 import reloadService from './reload-service.ts';
 import restartService from './restart-service.ts';
 import startService from './start-service.ts';
@@ -10,6 +11,7 @@ export const actions = {
   'restart-service': restartService,
   'reload-service': reloadService,
   'raise-worker-limit': raiseWorkerLimit,
+  'raise-worker-limit-restart': raiseWorkerLimitRestart,
 } satisfies Record<string, ActionDefinition<any>>;
 
 export type ActionType = keyof typeof actions;

@@ -4,7 +4,7 @@
  * for Apache its own control program for the graceful reload and the config test
  * (`apache2ctl graceful`, `apachectl -k graceful`; `apache2ctl -t`, `apachectl -t`, `httpd -t`),
  * the first of them that exists on the server. Shared by the service actions and
- * raise-worker-limit. Every command is an argv from the config or from the tables here.
+ * both worker-limit raises. Every command is an argv from the config or from the tables here.
  */
 import type { Executor, RunResult } from '../executors/types.ts';
 import { trimTrailingSlashes } from '../core/path.ts';

@@ -6,7 +6,7 @@
  * moment to show (a graceful reload starts its new workers one by one, under a surge the page
  * waits behind the queue), so verification looks again every half second, from fresh evidence
  * each time, until all of it holds or the service's start_timeout has passed; it says how long it
- * waited and how many times it looked. Shared by the service actions and raise-worker-limit.
+ * waited and how many times it looked. Shared by the service actions and both worker-limit raises.
  */
 import { httpOptionsFor, probeOnce, type Answer } from './answers.ts';
 import { isApache, type ServiceConfig } from './service-config.ts';

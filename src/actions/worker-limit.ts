@@ -3,7 +3,8 @@
  * or the configured target, bounded by the configured maximum, by what the MPM's ServerLimit
  * lets a graceful reload reach, and by memory: the workers that fit in what is free at the
  * running workers' average size), the memory facts read from /proc, and the one-line edit of the
- * directive where the inspection found it.
+ * directive where the inspection found it. Shared by raise-worker-limit (graceful, up to
+ * ServerLimit) and raise-worker-limit-restart (ServerLimit raised too, then a full restart).
  */
 import type { Executor } from '../executors/types.ts';
 
@@ -49,6 +50,36 @@ export function nextLimit(i: LimitInputs): NextLimit {
   // Threaded MPMs count in whole processes.
   if (i.threadsPerChild > 1) value -= value % i.threadsPerChild;
   return { value, boundBy, memoryBound };
+}
+
+/**
+ * Apache's compiled-in ceiling for ServerLimit (MAX_SERVER_LIMIT in prefork, worker and event):
+ * what a full restart can reach at most, where a graceful reload stops at the running ServerLimit.
+ */
+export const HARD_SERVER_LIMIT = 20000;
+
+/** The ServerLimit a worker limit needs: one process per worker, or per ThreadsPerChild threads. */
+export function serverLimitFor(limit: number, threadsPerChild: number): number {
+  return Math.ceil(limit / Math.max(1, threadsPerChild));
+}
+
+/** What memory allows new workers: the facts, and the room left once the reserve is kept. */
+export interface WorkerMemory {
+  /** MemAvailable, bytes. */
+  free?: number | undefined;
+  /** The running workers' average resident size, bytes. */
+  rss?: number | undefined;
+  /** `free` less the reserve (never below 0); undefined when `free` is unknown. */
+  memoryFree?: number | undefined;
+}
+
+/** MemAvailable and the average size of the master's children (the workers), less `reserveMb`. */
+export async function workerMemory(exec: Executor, masterPid: number, reserveMb: number): Promise<WorkerMemory> {
+  const free = await memAvailable(exec);
+  const workers = await exec.run(['ps', '-o', 'pid=', '--ppid', String(masterPid)], { timeoutMs: 10_000 });
+  const pids = workers.stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  const rss = await averageRss(exec, pids);
+  return { free, rss, memoryFree: free === undefined ? undefined : Math.max(0, free - reserveMb * 1024 * 1024) };
 }
 
 /** Bytes of /proc/meminfo's MemAvailable (the kernel's own estimate of what can be used without swapping). */

@@ -105,10 +105,13 @@ export async function apacheLoad(ctx: RunbookContext, f: Findings, label: string
   }
   if (atLimit) {
     const most = j.sources[0]?.total ?? 0;
+    // At ServerLimit (or capped by it) a graceful reload cannot raise anything: only a restart can.
+    const capped = workers.cappedBy !== undefined || workers.limit >= workers.serverLimit.value * (workers.threadsPerChild?.value ?? 1);
+    const why = `${label} uses all ${workers.limit} workers for ${plural(j.distinct, 'distinct client')} (a surge, not an attack)`;
     return {
-      verdict: `workers at limit (${count}) on ${where}, surge: ${plural(j.total, 'connection')} from ${plural(j.distinct, 'address', 'addresses')}, at most ${most} from one; raise the limit`,
+      verdict: `workers at limit (${count}) on ${where}, surge: ${plural(j.total, 'connection')} from ${plural(j.distinct, 'address', 'addresses')}, at most ${most} from one; raise the limit${capped ? ` and ServerLimit ${workers.serverLimit.value} (needs a full restart)` : ''}`,
       evidence: f.items,
-      proposed: [{ type: 'raise-worker-limit', why: `${label} uses all ${workers.limit} workers for ${plural(j.distinct, 'distinct client')} (a surge, not an attack)` }],
+      proposed: [capped ? { type: 'raise-worker-limit-restart', why: `${why}; ServerLimit ${workers.serverLimit.value} caps it, which only a full restart can raise` } : { type: 'raise-worker-limit', why }],
     };
   }
   await recentErrors(ctx, f, workers.errorLog ?? ctx.service.error_log);
