@@ -204,7 +204,12 @@ export async function startApache(lab: Lab, opts: LabApacheOptions = {}): Promis
     await waitAllGone();
   };
   const kill = async () => {
-    killAll(ours(), 'SIGKILL');
+    // Again until none is left: a worker the master forked after the list was taken would live on.
+    await waitFor('every apache2 process to be killed', () => {
+      const left = ours();
+      killAll(left, 'SIGKILL');
+      return left.length === 0 ? true : undefined;
+    }, 20_000);
     await waitAllGone();
   };
   const graceful = async () => {
