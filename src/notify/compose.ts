@@ -67,8 +67,9 @@ export function templateValues(contact: Pick<ContactConfig, 'name' | 'language' 
     incident: `#${inc.id}`,
     target: inc.target,
     address: input.address ?? '-',
-    headline: first ? plainSentence(recovered ? { ...first, recoveredAt: first.recoveredAt ?? end } : first, inc.target, lang).replace(/[.。]$/, '') : inc.title,
-    plain: shown.map((m) => plainSentence(recovered ? { ...m, recoveredAt: m.recoveredAt ?? end } : m, inc.target, lang)).join('\n'),
+    // The first message of a problem mamoru fixed before it went out says so: "stopped working and works again".
+    headline: first ? plainSentence(recovered ? { ...first, recoveredAt: first.recoveredAt ?? end } : first, inc.target, lang, input.event === 'open').replace(/[.。]$/, '') : inc.title,
+    plain: shown.map((m) => plainSentence(recovered ? { ...m, recoveredAt: m.recoveredAt ?? end } : m, inc.target, lang, input.event === 'open')).join('\n'),
     problems: shown.map(memberLine).join('\n'),
     changes: lines(input.changes ?? [], '-'),
     since: localTime(inc.openedAt, tz),

@@ -58,6 +58,14 @@ interface Case {
 
 const cases: Case[] = [
   {
+    // Apache killed, started by mamoru before the first message went out (remediation.wait).
+    name: 'a web site mamoru fixed before its first message went out: stopped and works again, never a bare recovery under a problem subject',
+    event: 'open',
+    inc: incident([member('http', 'http', 'OK', 'HTTP OK: HTTP/1.1 200 OK - 268 bytes in 0.004 second response time', T0 + 6_000)]),
+    en: 'The web site (HTTP) on acc-srv stopped working and works again',
+    ja: 'acc-srv のウェブサイト（HTTP）が停止していましたが、復旧しました',
+  },
+  {
     name: 'mail queue CRITICAL by mailq: the count and the limit',
     event: 'open',
     inc: incident([member('mailq', 'mailq', 'CRITICAL', 'CRITICAL: postfix mailq is 1500 (threshold c = 1000)')]),

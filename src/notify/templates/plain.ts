@@ -14,14 +14,19 @@ export function serviceWords(m: Pick<IncidentMember, 'probe' | 'kind' | 'label'>
   return words[lang].subject(subjectOf(m));
 }
 
-/** One sentence about one member, as it is now (problem or recovered). */
-export function plainSentence(m: IncidentMember, target: string, lang: Language): string {
+/**
+ * One sentence about one member, as it is now (problem or recovered). `firstNews`: the message is
+ * the incident's first (or an update), so a member already recovered was fixed meanwhile: said as
+ * "stopped working and works again", never as a bare recovery under a problem's subject.
+ */
+export function plainSentence(m: IncidentMember, target: string, lang: Language, firstNews = false): string {
   const w = words[lang];
   if (m.kind === 'folded-host') return m.recoveredAt !== undefined ? w.behindBack(m.label) : w.behind(m.label);
-  if (m.kind === 'host') return m.recoveredAt !== undefined ? w.hostBack(target) : w.hostDown(target);
+  if (m.kind === 'host') return m.recoveredAt !== undefined ? (firstNews ? w.hostBackMeanwhile(target) : w.hostBack(target)) : w.hostDown(target);
   const subject = subjectOf(m);
   // A member closed with its incident still holds its problem's words: no reading to quote then.
-  if (m.recoveredAt !== undefined) return w.recovered(subject, target, m.state === 'OK' ? readingOf(subject, m.text) : undefined);
+  const reading = m.state === 'OK' ? readingOf(subject, m.text) : undefined;
+  if (m.recoveredAt !== undefined) return firstNews ? w.fixedMeanwhile(subject, target, reading) : w.recovered(subject, target, reading);
   return w.problem(subject, matterOf(m, subject), target);
 }
 

@@ -29,8 +29,11 @@ export interface Words {
   /** A problem of a service or quantity on host `h`. */
   problem(s: Subject, m: Matter, h: string): string;
   recovered(s: Subject, h: string, r: Reading | undefined): string;
+  /** A problem that was already over when its first message went out (mamoru fixed it meanwhile). */
+  fixedMeanwhile(s: Subject, h: string, r: Reading | undefined): string;
   hostDown(h: string): string;
   hostBack(h: string): string;
+  hostBackMeanwhile(h: string): string;
   /** A host behind a down parent (folded into the parent's incident). */
   behind(h: string): string;
   behindBack(h: string): string;
@@ -131,8 +134,14 @@ export const en: Words = {
     if (s.kind === 'snmp-agent') return `The SNMP agent on ${h} answers again.`;
     return `${cap(this.subject(s))} on ${h} works again.`;
   },
+  fixedMeanwhile(s, h, r) {
+    if (s.kind === 'disk' || s.kind === 'mail-queue' || s.kind === 'snmp-value') return `${cap(this.subject(s))} on ${h} went out of bounds and is back to normal${enReading(r)}.`;
+    if (s.kind === 'snmp-agent') return `The SNMP agent on ${h} stopped answering and answers again.`;
+    return `${cap(this.subject(s))} on ${h} stopped working and works again.`;
+  },
   hostDown: (h) => `The server ${h} does not answer on the network.`,
   hostBack: (h) => `The server ${h} answers again.`,
+  hostBackMeanwhile: (h) => `The server ${h} stopped answering on the network and answers again.`,
   behind: (h) => `${h} cannot be reached because the server or network in front of it is down.`,
   behindBack: (h) => `${h} can be reached again.`,
 };
@@ -207,8 +216,15 @@ export const ja: Words = {
     if (s.kind === 'disk' || s.kind === 'mail-queue' || s.kind === 'snmp-value') return `${who}は正常に戻りました${jaReading(r)}。`;
     return `${who}は復旧しました。`;
   },
+  fixedMeanwhile(s, h, r) {
+    const who = of(h, this.subject(s));
+    if (s.kind === 'disk' || s.kind === 'mail-queue' || s.kind === 'snmp-value') return `${who}が基準を超えていましたが、正常に戻りました${jaReading(r)}。`;
+    if (s.kind === 'snmp-agent') return `${who}が応答しない状態でしたが、復旧しました。`;
+    return `${who}が停止していましたが、復旧しました。`;
+  },
   hostDown: (h) => `サーバー ${h} がネットワーク上で応答していません。`,
   hostBack: (h) => `サーバー ${h} は復旧しました。`,
+  hostBackMeanwhile: (h) => `サーバー ${h} がネットワーク上で応答しない状態でしたが、復旧しました。`,
   behind: (h) => `${h} は手前のサーバーまたはネットワークの障害により到達できません。`,
   behindBack: (h) => `${h} に再び到達できるようになりました。`,
 };
