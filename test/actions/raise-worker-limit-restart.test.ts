@@ -9,7 +9,6 @@
  * web runbook propose this action (not the graceful raise) and wait for the approval.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -30,6 +29,7 @@ import { startApache, type LabApache } from '../lab/daemons/apache.ts';
 import { createLab, type Lab } from '../lab/network.ts';
 import { waitFor } from '../lab/process.ts';
 import { apacheService } from './lab-services.ts';
+import { addCrowd, slowClientsFrom } from '../lab/crowd.ts';
 
 const prereq = { root: true, commands: ['ip', 'apache2', '/usr/sbin/sshd'] };
 const raiseRestart = actions['raise-worker-limit-restart'];
@@ -65,30 +65,11 @@ describe('raise-worker-limit-restart on the lab Apache over SSH (MaxRequestWorke
   const crowd: string[] = [];
 
   /** One slow, never-finished request from each address given, from the client namespace. */
-  function slowClientsFrom(addresses: string[], port: number): ChildProcess {
-    const script = `
-      const net = require('node:net');
-      let up = 0;
-      for (const a of ${JSON.stringify(addresses)}) {
-        const s = net.connect({ host: ${JSON.stringify(lab.server.ip)}, port: ${port}, localAddress: a }, () => {
-          s.write('GET / HTTP/1.1\\r\\nHost: lab-server\\r\\n');
-          if (++up === ${addresses.length}) process.stdout.write('held\\n');
-        });
-        s.on('error', (e) => process.stderr.write(e.message + '\\n'));
-      }
-      setInterval(() => {}, 1 << 30);`;
-    return lab.client.spawn([process.execPath, '-e', script]);
-  }
-
   before(async () => {
     if (missing(prereq)) return;
     lab = await createLab();
     exec = (await serverExecutor(lab)).exec;
-    const base = lab.client.ip.split('.').slice(0, 3).join('.');
-    for (let i = 0; i < 8; i++) {
-      crowd.push(`${base}.${100 + i}`);
-      lab.client.exec(['ip', 'addr', 'add', `${base}.${100 + i}/24`, 'dev', 'eth0']);
-    }
+    crowd.push(...addCrowd(lab, 8));
   });
   after(async () => {
     await lab?.destroy();
@@ -195,7 +176,7 @@ describe('raise-worker-limit-restart on the lab Apache over SSH (MaxRequestWorke
   test('a surge of many clients at ServerLimit: the web runbook proposes the raise with a restart and waits for approval; approved, Apache comes back with the new limit and answers', async (t) => {
     if (needs(t, prereq)) return;
     const { apache, limitsFile } = await cappedApache(lab, 8093);
-    const clients = slowClientsFrom(crowd, apache.port);
+    const clients = slowClientsFrom(lab, crowd, apache.port);
     try {
       await printed(clients, 'held');
       await waitFor('every worker busy', () => apache.workerPids().length >= 5, 10_000);

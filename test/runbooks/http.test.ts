@@ -9,7 +9,6 @@
  * keeps its master and its old limit, a person is asked for.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -28,6 +27,7 @@ import { printed, serverExecutor } from '../inspect/helpers.ts';
 import { startApache, type LabApache } from '../lab/daemons/apache.ts';
 import { createLab, type Lab } from '../lab/network.ts';
 import { waitFor } from '../lab/process.ts';
+import { addCrowd, slowClientsFrom } from '../lab/crowd.ts';
 
 const prereq = { root: true, commands: ['ip', 'apache2', '/usr/sbin/sshd'] };
 
@@ -60,30 +60,11 @@ describe('web runbooks against the lab Apache over SSH', () => {
   }
 
   /** One slow, never-finished request from each address given, from the client namespace. */
-  function slowClientsFrom(addresses: string[], port: number): ChildProcess {
-    const script = `
-      const net = require('node:net');
-      let up = 0;
-      for (const a of ${JSON.stringify(addresses)}) {
-        const s = net.connect({ host: ${JSON.stringify(lab.server.ip)}, port: ${port}, localAddress: a }, () => {
-          s.write('GET / HTTP/1.1\\r\\nHost: lab-server\\r\\n');
-          if (++up === ${addresses.length}) process.stdout.write('held\\n');
-        });
-        s.on('error', (e) => process.stderr.write(e.message + '\\n'));
-      }
-      setInterval(() => {}, 1 << 30);`;
-    return lab.client.spawn([process.execPath, '-e', script]);
-  }
-
   before(async () => {
     if (missing(prereq)) return;
     lab = await createLab();
     exec = (await serverExecutor(lab)).exec;
-    const base = lab.client.ip.split('.').slice(0, 3).join('.');
-    for (let i = 0; i < 8; i++) {
-      crowd.push(`${base}.${100 + i}`);
-      lab.client.exec(['ip', 'addr', 'add', `${base}.${100 + i}/24`, 'dev', 'eth0']);
-    }
+    crowd.push(...addCrowd(lab, 8));
   });
   after(async () => {
     await lab?.destroy();
@@ -120,7 +101,7 @@ describe('web runbooks against the lab Apache over SSH', () => {
   test('workers held by many distinct clients: "workers at limit, surge", the limit raised (auto for the test), in effect, Apache answering', async (t) => {
     if (needs(t, prereq)) return;
     const apache = await startApache(lab, { port: 8085 });
-    const clients = slowClientsFrom(crowd, apache.port);
+    const clients = slowClientsFrom(lab, crowd, apache.port);
     try {
       await printed(clients, 'held');
       await waitFor('every worker busy', () => apache.workerPids().length >= 5, 10_000);
@@ -172,7 +153,7 @@ describe('web runbooks against the lab Apache over SSH', () => {
     const original = readFileSync(apache.mpmConfFile, 'utf8');
     const master = apache.pid();
     writeFileSync(join(apache.serverRoot, 'mods-enabled', 'zz-broken.conf'), '<VirtualHost\n');
-    const clients = slowClientsFrom(crowd, apache.port);
+    const clients = slowClientsFrom(lab, crowd, apache.port);
     try {
       await printed(clients, 'held');
       await waitFor('every worker busy', () => apache.workerPids().length >= 5, 10_000);
