@@ -75,7 +75,9 @@ test('start, observe, reload, stop, restart', async () => {
     const status = await until('the down check to become hard CRITICAL', async () => {
       const s = await getJson(`${url}/api/status`);
       const down = s.checks.find((c: any) => c.id === 'local/down');
-      return down?.state_name === 'CRITICAL' && down.state_type === 'hard' ? s : undefined;
+      // The quick re-check can make it hard before the up check has run at all: wait for both.
+      const up = s.checks.find((c: any) => c.id === 'local/up');
+      return down?.state_name === 'CRITICAL' && down.state_type === 'hard' && up?.text ? s : undefined;
     });
     const up = status.checks.find((c: any) => c.id === 'local/up');
     assert.equal(up.state_name, 'OK');
