@@ -64,7 +64,6 @@ describe('raise-worker-limit-restart on the lab Apache over SSH (MaxRequestWorke
   /** Extra addresses of the legitimate client namespace: many distinct clients. */
   const crowd: string[] = [];
 
-  /** One slow, never-finished request from each address given, from the client namespace. */
   before(async () => {
     if (missing(prereq)) return;
     lab = await createLab();

@@ -59,7 +59,6 @@ describe('web runbooks against the lab Apache over SSH', () => {
     return { triage, res, timeline, seen };
   }
 
-  /** One slow, never-finished request from each address given, from the client namespace. */
   before(async () => {
     if (missing(prereq)) return;
     lab = await createLab();

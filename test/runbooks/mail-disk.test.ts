@@ -27,26 +27,10 @@ import { startDovecot, type LabDovecot } from '../lab/daemons/dovecot.ts';
 import { startPostfix, type LabPostfix } from '../lab/daemons/postfix.ts';
 import { createLab, type Lab } from '../lab/network.ts';
 import { waitFor } from '../lab/process.ts';
+import { failedLoginsScript } from '../lab/pop3-flood.ts';
 
 const prereq = { root: true, commands: ['ip', 'nft', '/usr/sbin/sshd', 'dovecot', 'postfix'] };
 
-/** n wrong POP3 logins, each on its own connection (the attacker namespace runs this). */
-const FAILED_LOGINS = (ip: string, n: number) => `
-  const net = require('node:net');
-  const one = (i) => new Promise((resolve) => {
-    const s = net.connect(110, ${JSON.stringify(ip)});
-    let step = 0;
-    s.setEncoding('utf8');
-    s.on('data', (d) => {
-      if (step === 0) { s.write('USER nobody' + i + '\\r\\n'); step++; }
-      else if (step === 1) { s.write('PASS wrong\\r\\n'); step++; }
-      else if (step === 2) { s.end('QUIT\\r\\n'); step++; }
-    });
-    s.on('close', resolve);
-    s.on('error', resolve);
-  });
-  // At once, as floods come: one after another, Dovecot's penalty for the address would slow each next try (up to 15 s).
-  Promise.all(Array.from({ length: ${n} }, (_, i) => one(i))).then(() => { process.stdout.write('done\\n'); setInterval(() => {}, 1 << 30); });`;
 
 describe('pop3-slow and mail-queue on the lab over SSH', () => {
   let lab: Lab;
@@ -75,7 +59,7 @@ describe('pop3-slow and mail-queue on the lab over SSH', () => {
 
   test('a login flood and half-open connections from one address: SYN_RECV and failed logins per source, attack evidence', async (t) => {
     if (needs(t, prereq)) return;
-    const flood = lab.attacker.spawn([process.execPath, '-e', FAILED_LOGINS(lab.server.ip, 12)]);
+    const flood = lab.attacker.spawn([process.execPath, '-e', failedLoginsScript(lab.server.ip, 12)]);
     children.push(flood);
     await printed(flood, 'done', 20_000);
     await waitFor('Dovecot to log the 12 failures', () => (readFileSync(dovecot.logFile, 'utf8').match(/\(auth failed, /g) ?? []).length >= 12);

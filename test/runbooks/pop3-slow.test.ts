@@ -22,25 +22,10 @@ import { printed, serverExecutor } from '../inspect/helpers.ts';
 import { startDovecot, type LabDovecot } from '../lab/daemons/dovecot.ts';
 import { createLab, type Lab } from '../lab/network.ts';
 import { waitFor } from '../lab/process.ts';
+import { failedLoginsScript } from '../lab/pop3-flood.ts';
 
 const prereq = { root: true, commands: ['ip', 'nft', '/usr/sbin/sshd', 'dovecot'] };
 
-/** n wrong POP3 logins at once, each on its own connection (the attacker namespace runs this). */
-const FAILED_LOGINS = (ip: string, n: number) => `
-  const net = require('node:net');
-  const one = (i) => new Promise((resolve) => {
-    const s = net.connect(110, ${JSON.stringify(ip)});
-    let step = 0;
-    s.setEncoding('utf8');
-    s.on('data', () => {
-      if (step === 0) { s.write('USER nobody' + i + '\\r\\n'); step++; }
-      else if (step === 1) { s.write('PASS wrong\\r\\n'); step++; }
-      else if (step === 2) { s.end('QUIT\\r\\n'); step++; }
-    });
-    s.on('close', resolve);
-    s.on('error', resolve);
-  });
-  Promise.all(Array.from({ length: ${n} }, (_, i) => one(i))).then(() => { process.stdout.write('done\\n'); setInterval(() => {}, 1 << 30); });`;
 
 const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -64,7 +49,7 @@ describe('pop3-slow on the lab Dovecot: failed logins name the attacker, SYN_REC
     if (missing(prereq)) return;
     lab = await createLab();
     [{ exec }, dovecot] = await Promise.all([serverExecutor(lab), startDovecot(lab)]);
-    const flood = lab.attacker.spawn([process.execPath, '-e', FAILED_LOGINS(lab.server.ip, 12)]);
+    const flood = lab.attacker.spawn([process.execPath, '-e', failedLoginsScript(lab.server.ip, 12)]);
     children.push(flood);
     await printed(flood, 'done', 20_000);
     await waitFor('Dovecot to log the 12 failures', () => (readFileSync(dovecot.logFile, 'utf8').match(/\(auth failed, /g) ?? []).length >= 12);
