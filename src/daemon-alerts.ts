@@ -89,6 +89,8 @@ export class Alerting {
   private stopped = false;
   /** `incident check` pairs already told why nothing is done (noteUnremediated). */
   private unremediatedNoted = new Set<string>();
+  /** `incident check` pairs a runbook has been started for (a reload starts the others'). */
+  private remediated = new Set<string>();
 
   constructor(
     cfg: Config,
@@ -129,6 +131,22 @@ export class Alerting {
       this.dispatcher = this.makeDispatcher(cfg);
       // Messages already gathered still go out, through the channels they were meant for.
       void old.drain();
+      this.remediateOpen();
+    }
+  }
+
+  /**
+   * After a reload: an open problem that no runbook has looked at (its target had no executor, or
+   * no service for it, until now) gets its runbook, as a new problem would.
+   */
+  private remediateOpen(): void {
+    for (const inc of this.incidents.openIncidents()) {
+      for (const m of inc.members) {
+        if (m.kind !== 'service' || m.recoveredAt !== undefined || this.remediated.has(`${inc.id} ${m.key}`)) continue;
+        const check = this.planned.get(m.key);
+        if (!check || check.target.name !== inc.target) continue;
+        this.remediate({ type: 'problem', target: inc.target, subject: { kind: 'service', checkId: m.key, name: check.name, probe: check.type }, state: m.state, text: m.text, level: 0 }, this.dispatcher);
+      }
     }
   }
 
@@ -256,6 +274,10 @@ export class Alerting {
     const service = serviceForProblem(target.services, ref);
     const executor = service && this.executorFor(target);
     if (!service || !executor) return this.noteUnremediated(inc.id, e.subject.checkId, target, service, ref);
+    const key = `${inc.id} ${e.subject.checkId}`;
+    const open = new Set(this.incidents.openIncidents().map((i) => String(i.id)));
+    for (const k of this.remediated) if (!open.has(k.slice(0, k.indexOf(' ')))) this.remediated.delete(k);
+    this.remediated.add(key);
     const now = this.deps.clock.now();
     const log = this.deps.log.child({ room: 'runbooks', target: target.name, incident: inc.id });
     const record = (kind: 'evidence' | 'action', text: string, data?: Record<string, unknown>, at = this.deps.clock.now()) => this.incidents.record(inc.id, kind, text, data, at);

@@ -26,7 +26,7 @@ export const remediationSchema = z
   .strictObject({
     enabled: z.boolean().default(true).meta({ description: 'run runbooks for new problems on targets with an executor' }),
     policy: policySchema.prefault({}),
-    wait: duration('how long the first message of an incident waits for the runbook, so it can say what was found and done').prefault('8s'),
+    wait: duration('how long the first message of an incident waits for the runbook after the problem is confirmed: it says what was found and done by then (or what is under way); what comes later goes out as an update').prefault('2s'),
   })
   .prefault({});
 
