@@ -127,3 +127,45 @@ targets:
     await lab.destroy();
   }
 });
+
+test('a reload that gives an open problem its service runs the runbook for it', async () => {
+  const web = await listener();
+  const file = join(dir, 'reload.yaml');
+  const config = (services: string) => `defaults: { interval: 300ms, retry_interval: 200ms, max_attempts: 1, timeout: 1s }
+store: { type: sqlite, path: ${join(dir, 'reload.db')} }
+web: { enabled: false }
+notifications: { cool_down: 1h }
+remediation: { wait: 500ms, policy: { mode: dry-run } }
+targets:
+  - name: local
+    address: 127.0.0.1
+    executor: { type: local }
+    services: [${services}]
+    checks:
+      - { type: tcp, name: web, port: ${web.port} }
+`;
+  writeFileSync(file, config(`{ name: other, ports: [1] }`));
+  const daemon = await Daemon.start({ configFile: file, log: silentLogger });
+  try {
+    await web.stop();
+    const inc = await until('the incident', () => daemon.alerting.incidents.current('local'));
+    await until('the note that nothing is done', async () => notes(await storeOf(daemon).incidentEvents(inc.id)).length > 0);
+    assert.ok(!(await storeOf(daemon).incidentEvents(inc.id)).some((e) => e.kind === 'action'), 'nothing is done before the reload');
+    writeFileSync(file, config(`{ name: web, manager: command, processes: [node], process_match: mamoru-reload-${process.pid}, ports: [${web.port}], start: ['true'], page_timeout: 1s }`));
+    assert.equal(daemon.reload().ok, true);
+    const timeline = await until('the runbook\'s action after the reload', async () => {
+      const events = await storeOf(daemon).incidentEvents(inc.id);
+      return events.some((e) => e.kind === 'action') && events;
+    }, 20_000);
+    assert.equal(daemon.alerting.incidents.current('local')?.id, inc.id, 'the same incident');
+    assert.ok(timeline.some((e) => e.kind === 'action' && /\bweb\b/.test(e.text)), timeline.map((e) => `${e.kind}: ${e.text}`).join('\n'));
+    // A second reload with nothing new does not run it again (counted once the first has settled).
+    await new Promise((r) => setTimeout(r, 1500));
+    const actions = (await storeOf(daemon).incidentEvents(inc.id)).filter((e) => e.kind === 'action').length;
+    assert.equal(daemon.reload().ok, true);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await storeOf(daemon).incidentEvents(inc.id)).filter((e) => e.kind === 'action').length, actions, 'not run twice');
+  } finally {
+    await daemon.stop();
+  }
+});
