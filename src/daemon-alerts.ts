@@ -8,6 +8,7 @@ import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from './core/clock.ts';
 import type { CheckResult } from './core/result.ts';
+import { formatPerfdata } from './core/perfdata.ts';
 import { NagiosState, stateByName } from './core/nagios.ts';
 import type { SecretLookup } from './core/secrets.ts';
 import type { PlannedCheck } from './config/checks.ts';
@@ -73,6 +74,16 @@ export function engineChecks(cfg: Config, planned: readonly PlannedCheck[]): Eng
     };
     return { id: c.id, target: c.target.name, name: c.name, probe: c.type, isHostCheck: hostChecks.get(c.target.name) === c.name, policy };
   });
+}
+
+/**
+ * check_snmp's text names only the value (`SNMP CRITICAL - *1500*`); its limit is in the perfdata.
+ * What people are told of an snmp check carries the plugin's whole line, as Nagios hands it on, so
+ * the message can say "1,500 messages (limit 1,000)".
+ */
+function withLimits(probe: string | undefined, result: CheckResult): CheckResult {
+  if (probe !== 'snmp' || !result.perfdata.some((p) => p.warn || p.crit)) return result;
+  return { ...result, text: `${result.text} | ${formatPerfdata(result.perfdata)}` };
 }
 
 export class Alerting {
@@ -158,7 +169,7 @@ export class Alerting {
 
   onResult(checkId: string, result: CheckResult): void {
     if (this.stopped) return;
-    this.apply(this.engine.onResult(checkId, result, this.deps.clock.now()));
+    this.apply(this.engine.onResult(checkId, withLimits(this.planned.get(checkId)?.type, result), this.deps.clock.now()));
   }
 
   /**

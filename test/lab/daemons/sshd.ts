@@ -91,6 +91,8 @@ export async function startSshd(lab: Lab, opts: LabSshdOptions = {}): Promise<La
     // -D: in the foreground, so the child is sshd itself; -E: its log in our file.
     // A server's root runs no developer shell setup: where this machine's ~/.bashrc exists (pyenv
     // and the like cost ~0.5 s a command), sshd gets a mount namespace of its own with it hidden.
+    // That namespace is a copy taken now (this machine's / is a private mount): a tmpfs a test
+    // mounts later is not seen over SSH, so mount before startSshd.
     const sshd = ['/usr/sbin/sshd', '-D', '-f', configFile, '-E', logFile];
     const bashrc = join(homedir(), '.bashrc');
     child = lab.server.spawn(
