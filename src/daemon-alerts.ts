@@ -16,7 +16,8 @@ import { weekdayNumber, type DowntimeConfig } from './config/policy.ts';
 import type { Config } from './config/schema.ts';
 import { IncidentManager, type IncidentNews } from './incidents/manager.ts';
 import { Dispatcher } from './notify/dispatch.ts';
-import type { IncidentDetails } from './notify/compose.ts';
+import type { DetailRecord, IncidentDetails } from './notify/compose.ts';
+import { said } from './core/said.ts';
 import type { CheckState } from './state/check-state.ts';
 import type { Downtime } from './state/downtime.ts';
 import { StateEngine, type EngineCheck, type EngineEvent, type Subject } from './state/engine.ts';
@@ -61,7 +62,27 @@ export function hostCheckName(t: Config['targets'][number]): string | undefined 
 export function engineChecks(cfg: Config, planned: readonly PlannedCheck[]): EngineCheck[] {
   const n = cfg.notifications;
   const hostChecks = new Map(cfg.targets.map((t) => [t.name, hostCheckName(t)]));
-  return planned.map((c) => {
+  // Twins: the same service seen through several targets (same effective port, and the same address
+  // or one target the other's parent) is one incident; its primary is the check on the parent, else
+  // on the target listed first. Groups are joined transitively (union-find over the planned order).
+  const group = planned.map((_, i) => i);
+  const root = (i: number): number => (group[i] === i ? i : (group[i] = root(group[i]!)));
+  const ports = planned.map((c) => (hostChecks.get(c.target.name) === c.name ? undefined : effectivePort(c)));
+  planned.forEach((a, i) => planned.forEach((b, j) => {
+    const related = a.target.address === b.target.address || a.target.parents.includes(b.target.name) || b.target.parents.includes(a.target.name);
+    if (j > i && ports[i] !== undefined && ports[i] === ports[j] && a.target.name !== b.target.name && related) group[root(j)] = root(i);
+  }));
+  const primaries = new Map<number, number>();
+  planned.forEach((c, i) => {
+    if (ports[i] === undefined || primaries.has(root(i))) return;
+    const behind = planned.some((d, j) => ports[j] !== undefined && root(j) === root(i) && c.target.parents.includes(d.target.name));
+    if (!behind) primaries.set(root(i), i);
+  });
+  const primaryOf = (i: number) => {
+    const p = primaries.get(root(i));
+    return p === undefined || ports[i] === undefined || planned[p]!.target.name === planned[i]!.target.name ? undefined : planned[p]!.id;
+  };
+  return planned.map((c, i) => {
     const downtimes = cfg.downtimes
       .filter((d) => (d.targets.includes(c.target.name) || d.tags.some((t) => c.target.tags.includes(t))) && (d.checks.length === 0 || d.checks.includes(c.name)))
       .map(downtimeOf);
@@ -72,7 +93,7 @@ export function engineChecks(cfg: Config, planned: readonly PlannedCheck[]): Eng
       flap: n.flapping.enabled ? { window: n.flapping.window, highThreshold: n.flapping.high, lowThreshold: n.flapping.low } : null,
       downtimes,
     };
-    return { id: c.id, target: c.target.name, name: c.name, probe: c.type, isHostCheck: hostChecks.get(c.target.name) === c.name, policy };
+    return { id: c.id, target: c.target.name, name: c.name, probe: c.type, isHostCheck: hostChecks.get(c.target.name) === c.name, policy, primary: primaryOf(i) };
   });
 }
 
@@ -108,7 +129,17 @@ export class Alerting {
     private readonly deps: AlertingDeps,
   ) {
     this.cfg = cfg;
-    this.incidents = new IncidentManager({ store: deps.store, coolDownMs: cfg.notifications.cool_down, log: deps.log.child({ room: 'incidents' }) });
+    this.incidents = new IncidentManager({
+      store: deps.store,
+      coolDownMs: cfg.notifications.cool_down,
+      log: deps.log.child({ room: 'incidents' }),
+      // A ban on the port of a failing check explains it; which attacks are told follows the config (reloads too).
+      checkPort: (id) => {
+        const c = this.planned.get(id);
+        return c ? effectivePort(c) : undefined;
+      },
+      attacks: () => this.cfg.notifications.attacks,
+    });
     this.dispatcher = this.makeDispatcher(cfg);
     this.actionGuard = createActionGuard(cfg.remediation.policy, deps.clock);
   }
@@ -210,10 +241,24 @@ export class Alerting {
     return this.actionGuard.approvals;
   }
 
-  /** An update to an incident's contacts about what mamoru did after its first message. */
-  private tellLater(incidentId: number, done: string[]): void {
-    const inc = this.incidents.openIncidents().find((i) => i.id === incidentId);
-    if (inc) this.tell({ incident: inc, event: 'update', changes: done.map((d) => `mamoru: ${d}`), level: 0 });
+  /**
+   * An update to an incident's contacts about what mamoru did after its first message: the
+   * records written since `since` (verdicts, each action's outcome, what is needed), worded by
+   * compose in each contact's language with their tense. An incident that recovered meanwhile
+   * (an approved start brings the service back before the start has verified its work) is still
+   * told how the action ended: its recovery went out while the action was under way.
+   */
+  private tellLater(incidentId: number, since: number): void {
+    const target = this.incidents.targetOf(incidentId);
+    const inc = this.incidents.openIncidents().find((i) => i.id === incidentId) ?? (target === undefined ? undefined : this.incidents.current(target));
+    if (!inc || inc.id !== incidentId || this.stopped) return;
+    const dispatcher = this.dispatcher;
+    void this.details(incidentId)
+      .then(({ records }) => {
+        const changes = records.filter((r) => (r.at ?? 0) >= since);
+        if (changes.length && !this.stopped) dispatcher.enqueue({ incident: inc, event: 'update', changes, level: 0 });
+      })
+      .catch((err) => this.deps.log.error({ err, incident: incidentId }, 'could not read the timeline for an update'));
   }
 
   /** News from another room (a ban in an open incident) for the contacts. */
@@ -297,19 +342,24 @@ export class Alerting {
       triage,
     ).then(async (r) => {
       log.info({ runbook: r.runbook, actions: r.actions.map((a) => `${a.request.type}: ${a.outcome.status}`) }, `${r.runbook ?? 'no runbook'}: ${r.verdict}`);
-      if (r.summary.neededFromClient) await record('evidence', `needed from the client: ${r.summary.neededFromClient}`, { needed: r.summary.neededFromClient });
+      // Attackers the runbook named: a ban of one of them, now or later, explains this incident.
+      if (r.attack?.sources.length) for (const n of await this.incidents.noteAttackers(inc.id, r.attack.sources.map((x) => x.address), r.runbook ?? 'the runbook', this.deps.clock.now())) dispatcher.enqueue(n);
+      // What the client must do is recorded by respond() itself (data.needed, data.neededSay), with the verdict.
       // mamoru could not finish (a start that failed, a config test that failed and was rolled back).
-      if (r.summary.escalation) await this.incidents.record(inc.id, 'escalated', `needs a person: ${r.summary.escalation}`, { runbook: r.runbook }, this.deps.clock.now());
+      if (r.summary.escalation) await this.incidents.record(inc.id, 'escalated', `needs a person: ${r.summary.escalation}`, { runbook: r.runbook, ...(r.summary.escalationSay ? { say: r.summary.escalationSay } : {}) }, this.deps.clock.now());
       // Finished after the first message went out: the contacts hear what was done in an update.
+      // A diagnosis alone is news too while the problem lasts (a recovery message carries it otherwise).
       const late = this.deps.clock.now() - now > this.cfg.remediation.wait;
-      if (late && (r.summary.actions.length || r.summary.escalation)) this.tellLater(inc.id, [...r.summary.actions, ...(r.summary.escalation ? [`needs a person: ${r.summary.escalation}`] : [])]);
+      const stillOpen = this.incidents.openIncidents().some((i) => i.id === inc.id);
+      if (late && (r.summary.actions.length || r.summary.escalation || (r.runbook && stillOpen))) this.tellLater(inc.id, now);
       for (const a of r.actions) {
         const pending = a.outcome.status === 'pending';
+        const asked = this.deps.clock.now();
         void a.settled
           .then((o) => {
             // A fix (now, or once a person approved it) is checked again at once.
             if (o.status === 'done' && check) this.deps.runNow(check.id);
-            if (pending) this.tellLater(inc.id, [o.text]);
+            if (pending) this.tellLater(inc.id, asked);
           })
           .catch(() => undefined);
       }
@@ -338,16 +388,26 @@ export class Alerting {
     void this.incidents.record(incidentId, 'evidence', note.text, { unremediated: note.reason, check: checkId }, this.deps.clock.now());
   }
 
-  /** Findings and actions from the timeline (runbooks write them as `evidence` and `action`). */
+  /**
+   * What runbooks and actions wrote into the timeline (`evidence`, `action`, a runbook's
+   * `escalated`), as they wrote it: compose words each record in the contact's language. An
+   * approval already given whose action has not ended has no record yet (an action's records come
+   * when it ends): it is told as under way, never as still waiting.
+   */
   private async details(incidentId: number): Promise<IncidentDetails> {
     const events = await this.deps.store.incidentEvents(incidentId);
-    const needed = events.filter((e) => e.kind === 'evidence' && typeof e.data?.needed === 'string').pop()?.data?.needed as string | undefined;
-    return {
-      // A note that nothing will be done is for the operator's config, not for the client's message.
-      findings: events.filter((e) => (e.kind === 'evidence' && e.data?.needed === undefined && e.data?.unremediated === undefined) || e.kind === 'escalated').map((e) => e.text),
-      actions: events.filter((e) => e.kind === 'action').map((e) => e.text),
-      needed,
-    };
+    const records: DetailRecord[] = events.filter((e) => e.kind === 'evidence' || e.kind === 'action' || e.kind === 'escalated').map(({ kind, text, data, at }) => ({ kind, text, data, at }));
+    const recorded = new Set(records.filter((r) => r.data?.status !== 'pending').map((r) => r.data?.approvalId));
+    for (const r of [...records]) {
+      const id = r.data?.approvalId;
+      if (r.data?.status !== 'pending' || typeof id !== 'string' || recorded.has(id)) continue;
+      const a = this.actionGuard.approvals.get(id);
+      if (a?.status !== 'approved') continue;
+      const by = a.by ? ` by ${a.by}` : '';
+      const say = said(`Approved${by}; mamoru is carrying it out now: ${a.text}.`, `承認された対応を実施しています${a.by ? `（承認: ${a.by}）` : ''}。`);
+      records.push({ kind: 'action', text: `approved${by}: ${a.text} (under way)`, data: { type: r.data.type, status: 'approved', approvalId: id, say }, at: a.decidedAt ?? this.deps.clock.now() });
+    }
+    return { records };
   }
 
   /** Sends what is gathered, waits for deliveries in flight (bounded by their own retry limits). */

@@ -1,8 +1,9 @@
 /**
  * The daemon's guard half (with daemon.ts and daemon-alerts.ts, the wiring layer): builds the
  * firewall backend, the allow list, the enricher and each jail's log sources from the config,
- * and reports every ban into the target's incident with who the address is (the first bans one
- * by one, the rest counted into one record a minute: src/incidents/ban-digest.ts).
+ * and reports every ban into the target's attack incident with who the address is (the first bans
+ * one by one, the rest counted into one record a minute: src/incidents/ban-digest.ts); an attack
+ * that explains an outage is linked to it there (src/incidents/attacks.ts).
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -19,13 +20,20 @@ import { summarizeConnectionsSliced } from './inspect/connections.ts';
 import { readTcpTable } from './inspect/proc-net-tcp.ts';
 import { BanFlushTimer } from './incidents/ban-digest.ts';
 import type { IncidentManager, IncidentNews } from './incidents/manager.ts';
+import { triedOf } from './incidents/attacks.ts';
+
+/**
+ * Longest an attack's message waits for who the address is (enrichment: the offline country at
+ * once, whois within its own timeout), so the message can say where the attack comes from.
+ */
+const ENRICH_WAIT_MS = 3_000;
 
 export interface GuardWiring {
   store: BanStore;
   log: Logger;
   clock: Clock;
   incidents: IncidentManager;
-  /** Passes news of an open incident on to the dispatcher. */
+  /** Passes an incident's news on to the dispatcher. */
   tell(news: IncidentNews): void;
 }
 
@@ -63,6 +71,9 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
   const firewall = createFirewall(cfg, log);
   const enricher = new Enricher(cfg.enrich);
   const banIncident = new Map<AppliedBan, Promise<{ incidentId: number; individual: boolean }>>();
+  /** Resolves a ban's wait for its enrichment (the attack's message waits for it, bounded). */
+  const enrichedOf = new Map<AppliedBan, () => void>();
+  const jailOf = new Map(cfg.jails.map((j) => [j.name, j]));
   const banFlush = new BanFlushTimer({ incidents: w.incidents, clock: w.clock, tell: w.tell, log });
   const local = createLocalExecutor();
   return new ReportingGuard(
@@ -105,8 +116,36 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
       },
       onBan: (b) => {
         const text = `banned ${b.ban.address}${b.ban.port ? ` on port ${b.ban.port}` : ''} until ${new Date(b.ban.until).toISOString()}: ${b.ban.reason}`;
-        const p = w.incidents.noteBan(b.target, text, { address: b.ban.address, jail: b.jail, until: b.ban.until, banCount: b.ban.banCount, severity: b.ban.severity, cut: b.cut, user: b.failure.user, line: b.failure.raw.slice(0, 500) }, w.clock.now()).then(({ incidentId, news, individual }) => {
-          for (const n of news) w.tell(n);
+        const jail = jailOf.get(b.jail);
+        const report = {
+          address: b.ban.address,
+          jail: b.jail,
+          tried: triedOf(b.failure.filter, b.failure.raw, b.ban.port),
+          failures: jail?.max_retry,
+          windowMs: jail?.find_time,
+          port: b.ban.port,
+          until: b.ban.until,
+          banCount: b.ban.banCount,
+          severity: b.ban.severity,
+          cut: b.cut,
+          user: b.failure.user,
+          line: b.failure.raw.slice(0, 500),
+        };
+        const enriched = new Promise<void>((resolve) => {
+          const timer = w.clock.setTimeout(done, ENRICH_WAIT_MS);
+          function done(): void {
+            w.clock.clearTimeout(timer);
+            enrichedOf.delete(b);
+            resolve();
+          }
+          enrichedOf.set(b, done);
+        });
+        const p = w.incidents.noteBan(b.target, text, report, w.clock.now()).then(({ incidentId, news, individual }) => {
+          for (const n of news) {
+            // An attack's own message says who the address is: it waits (bounded) for enrichment.
+            if (n.incident.kind === 'attack' && individual) void enriched.then(() => w.tell(n));
+            else w.tell(n);
+          }
           banFlush.arm();
           return { incidentId, individual };
         });
@@ -115,12 +154,18 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
       onEnriched: (b, e) => {
         void banIncident
           .get(b)
-          ?.then(({ incidentId, individual }) => {
-            if (individual) return w.incidents.record(incidentId, 'evidence', `who is ${describeEnrichment(e)}`, { ...e }, w.clock.now());
+          ?.then(async ({ incidentId, individual }) => {
+            if (individual) {
+              await w.incidents.noteBanEnrichment(incidentId, e);
+              return w.incidents.record(incidentId, 'evidence', `who is ${describeEnrichment(e)}`, { ...e }, w.clock.now());
+            }
             // A counted ban's "who is" would be one row per address again: only its country goes into the counts.
             if (e.country) w.incidents.noteBanCountry(incidentId, e.country);
           })
-          .finally(() => banIncident.delete(b));
+          .finally(() => {
+            banIncident.delete(b);
+            enrichedOf.get(b)?.();
+          });
       },
     },
     banFlush,

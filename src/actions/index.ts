@@ -15,5 +15,5 @@ export const actions = {
 } satisfies Record<string, ActionDefinition<any>>;
 
 export type ActionType = keyof typeof actions;
-export type { ActionDefinition, ActionContext, ActionOutcome, ActionStatus, ActionRisk, TimelineRecord } from './types.ts';
+export type { ActionDefinition, ActionContext, ActionOutcome, ActionStatus, ActionRisk, Described, TimelineRecord } from './types.ts';
 export { serviceSchema, type ServiceConfig, type ServiceConfigInput } from './service-config.ts';

@@ -9,9 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock, TimerHandle } from '../core/clock.ts';
+import { said } from '../core/said.ts';
 import { duration } from '../core/schema.ts';
 import { actions, type ActionType } from './index.ts';
-import { targetOf, type ActionContext, type ActionDefinition, type ActionOutcome, type ActionRisk } from './types.ts';
+import { targetOf, type ActionContext, type ActionDefinition, type ActionOutcome, type ActionRisk, type Described } from './types.ts';
 
 export const actionModes = ['dry-run', 'ask', 'auto'] as const;
 export type ActionMode = (typeof actionModes)[number];
@@ -155,6 +156,9 @@ export function modeOf(policy: PolicyConfig, def: Pick<ActionDefinition, 'type' 
 }
 
 const minutes = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}` : `${Math.round(ms / 1000)} seconds`);
+const jaMinutes = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} 分` : `${Math.round(ms / 1000)} 秒`);
+/** `start-service` as people read it in Japanese: the name stays, quoted. */
+const jaType = (t: string) => `「${t}」`;
 
 /**
  * Runs an action under the policy. Never throws: a bad parameter, an executor that cannot reach
@@ -166,7 +170,13 @@ export async function runGuarded(guard: Guard, def: ActionDefinition<any>, ctx: 
   const parsed = def.schema.safeParse(rawParams ?? {});
   if (!parsed.success) {
     const why = parsed.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.map(String).join('.') || '(params)'}: ${i.message}`).join('; ');
-    return now({ status: 'failed', text: `${def.type}: bad parameters`, why, records: [{ kind: 'action', text: `${def.type} not run: bad parameters: ${why}` }] });
+    return now({
+      status: 'failed',
+      text: `${def.type}: bad parameters`,
+      say: said(`Did not run ${def.type}: its parameters in the configuration are wrong.`, `${jaType(def.type)}は設定のパラメーターに誤りがあるため実行しませんでした。`),
+      why,
+      records: [{ kind: 'action', text: `${def.type} not run: bad parameters: ${why}`, data: { type: def.type, status: 'step' } }],
+    });
   }
   const params = parsed.data;
   const key = `${targetOf(ctx)}/${ctx.service.name}/${def.rateGroup ?? def.type}`;
@@ -178,7 +188,15 @@ export async function runGuarded(guard: Guard, def: ActionDefinition<any>, ctx: 
     const n = guard.limiter.recent(key).length;
     const done = def.rateWords ?? `had ${def.type} run`;
     const text = `${ctx.service.name} on ${targetOf(ctx)} ${done} ${n} times in ${minutes(guard.limiter.windowMs)}, not again`;
-    return { status: 'refused', text, why: `${text}: it keeps failing; a person should find out why`, records: [{ kind: 'action', text: `${def.type} refused: ${text}`, data: { rateKey: key, runs: guard.limiter.recent(key), maxRuns: guard.limiter.maxRuns, windowMs: guard.limiter.windowMs } }] };
+    const jaSaid = `${targetOf(ctx)} の ${ctx.service.name} は ${jaMinutes(guard.limiter.windowMs)}以内に ${n} 回対処済みのため、これ以上は自動で対処しません`;
+    return {
+      status: 'refused',
+      text,
+      say: said(`${text}: it keeps failing, so a person must find out why.`, `${jaSaid}。繰り返し停止しているため、担当者が原因を調べる必要があります。`),
+      why: `${text}: it keeps failing; a person should find out why`,
+      whySay: said(`It keeps failing (${n} times in ${minutes(guard.limiter.windowMs)}); a person should find out why.`, `繰り返し停止しています（${jaMinutes(guard.limiter.windowMs)}以内に ${n} 回）。担当者が原因を調べる必要があります。`),
+      records: [{ kind: 'action', text: `${def.type} refused: ${text}`, data: { type: def.type, status: 'step', rateKey: key, runs: guard.limiter.recent(key), maxRuns: guard.limiter.maxRuns, windowMs: guard.limiter.windowMs } }],
+    };
   };
   const execute = async (): Promise<ActionOutcome> => {
     const refused = await limited();
@@ -187,7 +205,13 @@ export async function runGuarded(guard: Guard, def: ActionDefinition<any>, ctx: 
     try {
       out = await def.run(ctx, params);
     } catch (e) {
-      out = { status: 'escalate', text: `${def.type} on ${targetOf(ctx)} stopped with an error`, why: (e as Error).message, records: [{ kind: 'action', text: `${def.type} stopped with an error: ${(e as Error).message}` }] };
+      out = {
+        status: 'escalate',
+        text: `${def.type} on ${targetOf(ctx)} stopped with an error`,
+        say: said(`${def.type} on ${targetOf(ctx)} stopped with an error part way; a person must check what state it left.`, `${targetOf(ctx)} での${jaType(def.type)}は途中でエラーにより止まりました。担当者が状態を確認する必要があります。`),
+        why: (e as Error).message,
+        records: [{ kind: 'action', text: `${def.type} stopped with an error: ${(e as Error).message}`, data: { type: def.type, status: 'step' } }],
+      };
     }
     // What changed nothing does not count toward the limit.
     if (out.status !== 'no-op' && out.status !== 'dry-run' && out.status !== 'refused') guard.limiter.note(key);
@@ -199,32 +223,58 @@ export async function runGuarded(guard: Guard, def: ActionDefinition<any>, ctx: 
       const out = await def.run({ ...ctx, dryRun: true }, params);
       return now(out.status === 'dry-run' || out.status === 'no-op' || out.status === 'failed' || out.status === 'escalate' ? out : { ...out, status: 'dry-run' });
     } catch (e) {
-      return now({ status: 'failed', text: `${def.type} (dry run) could not look at ${targetOf(ctx)}`, why: (e as Error).message, records: [{ kind: 'action', text: `${def.type} (dry run) failed: ${(e as Error).message}` }] });
+      return now({
+        status: 'failed',
+        text: `${def.type} (dry run) could not look at ${targetOf(ctx)}`,
+        say: said(`Could not look at ${targetOf(ctx)} to say what ${def.type} would do.`, `${targetOf(ctx)} を確認できず、${jaType(def.type)}で何をするかを判断できませんでした。`),
+        why: (e as Error).message,
+        records: [{ kind: 'action', text: `${def.type} (dry run) failed: ${(e as Error).message}`, data: { type: def.type, status: 'step' } }],
+      });
     }
   }
   if (mode === 'auto') return now(await execute());
 
   const refused = await limited();
   if (refused) return now(refused);
-  let text: string;
+  let described: Described;
   try {
-    text = await def.describe(ctx, params);
+    described = await def.describe(ctx, params);
   } catch (e) {
-    return now({ status: 'failed', text: `${def.type} on ${targetOf(ctx)}: could not say what it would do`, why: (e as Error).message, records: [{ kind: 'action', text: `${def.type} not asked: ${(e as Error).message}` }] });
+    return now({
+      status: 'failed',
+      text: `${def.type} on ${targetOf(ctx)}: could not say what it would do`,
+      say: said(`Did not ask for approval of ${def.type} on ${targetOf(ctx)}: what it would change could not be worked out.`, `${targetOf(ctx)} での${jaType(def.type)}は、変更内容を確定できなかったため承認を求めていません。`),
+      why: (e as Error).message,
+      records: [{ kind: 'action', text: `${def.type} not asked: ${(e as Error).message}`, data: { type: def.type, status: 'step' } }],
+    });
   }
+  const text = described.text;
   const { approval, decision } = guard.approvals.request({ action: def.type, target: targetOf(ctx), service: ctx.service.name, text }, guard.policy.ask_timeout);
+  // The instant the question lapses stays a number: the notify room words it in the reader's zone.
+  const waiting = said(`Waiting for approval to ${described.say.en}.`, `${described.say.ja}について、承認をお待ちしています。`);
   const pending: ActionOutcome = {
     status: 'pending',
     text: `waiting for approval to ${text}`,
-    records: [{ kind: 'action', text: `asked for approval (id ${approval.id}, within ${minutes(guard.policy.ask_timeout)}): ${text}`, data: { approvalId: approval.id, action: def.type, expiresAt: approval.expiresAt } }],
+    say: waiting,
+    records: [{ kind: 'action', text: `asked for approval (id ${approval.id}, within ${minutes(guard.policy.ask_timeout)}): ${text}`, data: { type: def.type, status: 'pending', say: waiting, approvalId: approval.id, action: def.type, expiresAt: approval.expiresAt } }],
   };
   const settled = decision.then(async (status): Promise<ActionOutcome> => {
     if (status === 'approved') {
+      const ok = said(`Approved: ${described.say.en}.`, `${described.say.ja}について承認されました。`);
+      const first = { kind: 'action' as const, text: `approved${approval.by ? ` by ${approval.by}` : ''}: ${text}`, data: { type: def.type, status: 'approved', say: ok, approvalId: approval.id, ...(approval.by ? { by: approval.by } : {}) }, at: approval.decidedAt };
       const out = await execute();
-      return { ...out, records: [{ kind: 'action', text: `approved${approval.by ? ` by ${approval.by}` : ''}: ${text}`, data: { approvalId: approval.id } }, ...out.records] };
+      return { ...out, records: [first, ...out.records] };
     }
     const why = status === 'denied' ? `denied${approval.by ? ` by ${approval.by}` : ''}` : `no approval within ${minutes(guard.policy.ask_timeout)}`;
-    return { status: 'refused', text: `did not ${text}: ${why}`, why, records: [{ kind: 'action', text: `not done (${why}): ${text}`, data: { approvalId: approval.id, status } }] };
+    const whySay = status === 'denied' ? said('it was declined', '承認されませんでした') : said(`no approval came within ${minutes(guard.policy.ask_timeout)}`, `${jaMinutes(guard.policy.ask_timeout)}以内に承認がありませんでした`);
+    return {
+      status: 'refused',
+      text: `did not ${text}: ${why}`,
+      say: said(`Did not ${described.say.en}: ${whySay.en}.`, `${described.say.ja}は行っていません（${whySay.ja}）。`),
+      why,
+      whySay,
+      records: [{ kind: 'action', text: `not done (${why}): ${text}`, data: { type: def.type, status: 'step', approvalId: approval.id, decision: status }, at: approval.decidedAt }],
+    };
   });
   return { mode, outcome: pending, approval, settled };
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { clearStalePidFile, commandsFor, describeCommands, runFirst, type Ran } from './service-commands.ts';
 import { observeService, waitUntil } from './service-observe.ts';
 import { verifyService } from './service-verify.ts';
+import { said } from '../core/said.ts';
 import { defineAction, resultLine, Steps, targetOf, type ActionContext } from './types.ts';
 
 export const schema = z.strictObject({});
@@ -32,20 +33,31 @@ export default defineAction({
   risk: 'service',
   rateGroup: 'restart',
   async describe(ctx) {
-    return `restart ${ctx.service.name} on ${targetOf(ctx)} (${planText(await plan(ctx))})`;
+    return {
+      text: `restart ${ctx.service.name} on ${targetOf(ctx)} (${planText(await plan(ctx))})`,
+      say: said(`restart ${ctx.service.name} on ${targetOf(ctx)}`, `${targetOf(ctx)} の ${ctx.service.name} の再起動`),
+    };
   },
+  doing: (ctx) => said(`mamoru is restarting ${ctx.service.name} on ${targetOf(ctx)}.`, `${targetOf(ctx)} の ${ctx.service.name} を再起動しています。`),
   async run(ctx) {
     const svc = ctx.service;
     const steps = new Steps(ctx.log, ctx.clock);
     const before = await observeService(ctx.executor, svc);
     steps.evidence(before.summary, { master: before.master.master?.pid, listening: before.listening, notListening: before.notListening });
     const p = await plan(ctx);
+    const where = targetOf(ctx);
     if (!('restart' in p) && (p.start.length === 0 || (p.stop.length === 0 && before.master.master))) {
-      return steps.outcome('failed', `cannot restart ${svc.name}: no ${p.start.length === 0 ? 'start' : 'stop'} command`, `configure restart, or stop and start, for ${svc.name}`);
+      return steps.outcome(
+        'failed',
+        `cannot restart ${svc.name}: no ${p.start.length === 0 ? 'start' : 'stop'} command`,
+        said(`Could not restart ${svc.name} on ${where}: no restart command (nor stop and start) is configured.`, `${where} の ${svc.name} を再起動できませんでした。再起動コマンド（または停止と起動のコマンド）が設定されていません。`),
+        `configure restart, or stop and start, for ${svc.name}`,
+        said('No restart command is configured: the operator must add one.', '再起動コマンドが未設定のため、運用担当者による設定が必要です。'),
+      );
     }
     if (ctx.dryRun) {
       steps.action(`would run: ${planText(p)}`);
-      return steps.outcome('dry-run', `would restart ${svc.name} on ${targetOf(ctx)} (${planText(p)})`);
+      return steps.outcome('dry-run', `would restart ${svc.name} on ${where} (${planText(p)})`, said(`Would restart ${svc.name} on ${where} (trial mode: nothing was done).`, `${where} の ${svc.name} を再起動する予定です（試行モードのため実行していません）。`));
     }
     const ran: Ran[] = [];
     const record = (r: Ran) => {
@@ -58,7 +70,7 @@ export default defineAction({
         record((await runFirst(ctx.executor, p.stop, svc.command_timeout, ctx.signal))!);
         const gone = await waitUntil(svc.start_timeout, () => observeService(ctx.executor, svc), (v) => v.down, ctx.signal);
         steps.evidence(gone.down ? `${svc.name} stopped: ${gone.summary}` : `${svc.name} did not stop within ${Math.round(svc.start_timeout / 1000)} s: ${gone.summary}`);
-        if (!gone.down) return steps.outcome('escalate', `tried to restart ${svc.name} on ${targetOf(ctx)}, but it would not stop`, gone.summary);
+        if (!gone.down) return steps.outcome('escalate', `tried to restart ${svc.name} on ${where}, but it would not stop`, said(`Tried to restart ${svc.name} on ${where}, but it would not stop: a person must look.`, `${where} の ${svc.name} の再起動を試みましたが停止しませんでした。担当者の確認が必要です。`), gone.summary, said(`${svc.name} does not stop when asked.`, `${svc.name} が停止の指示に応じません。`));
       }
       if (svc.pid_file) {
         const stale = await clearStalePidFile(ctx.executor, svc.pid_file, false);
@@ -68,8 +80,14 @@ export default defineAction({
     }
     const check = await verifyService(ctx);
     steps.evidence(check.text, check.data);
-    if (check.ok) return steps.outcome('done', `restarted ${svc.name} on ${targetOf(ctx)}; verified: ${check.answers.map((a) => a.text).join('; ') || check.view.summary}`);
+    if (check.ok) return steps.outcome('done', `restarted ${svc.name} on ${where}; verified: ${check.answers.map((a) => a.text).join('; ') || check.view.summary}`, said(`Restarted ${svc.name} on ${where}; it runs and answers again.`, `${where} の ${svc.name} を再起動しました。稼働と応答を確認済みです。`));
     const failed = ran.find((r) => r.result.code !== 0);
-    return steps.outcome('escalate', `restarted ${svc.name} on ${targetOf(ctx)}, but it is not answering`, failed ? `${failed.argv.join(' ')} failed (${resultLine(failed.result)}); ${check.text}` : check.text);
+    return steps.outcome(
+      'escalate',
+      `restarted ${svc.name} on ${where}, but it is not answering`,
+      said(`Restarted ${svc.name} on ${where}, but it does not answer: a person must look.`, `${where} の ${svc.name} を再起動しましたが応答がありません。担当者の確認が必要です。`),
+      failed ? `${failed.argv.join(' ')} failed (${resultLine(failed.result)}); ${check.text}` : check.text,
+      said(`${svc.name} does not come up after the restart${failed ? ' (a command failed)' : ''}.`, `再起動後も ${svc.name} が立ち上がりません${failed ? '（コマンドが失敗しました）' : ''}。`),
+    );
   },
 });

@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
+import type { Said } from '../core/said.ts';
 import type { Executor } from '../executors/types.ts';
 import type { ServiceConfig } from './service-config.ts';
 
@@ -43,12 +44,38 @@ export type ActionStatus = 'done' | 'no-op' | 'failed' | 'escalate' | 'dry-run' 
 
 export interface ActionOutcome {
   status: ActionStatus;
-  /** One line for the client message: what was done and how it ended. */
+  /** One line in the operator's words (the timeline's and the log's): what was done and how it ended. */
   text: string;
+  /**
+   * The same line for the message, in each language: what was done (or would be, or waits for
+   * approval) and how it ended, in its true tense; for `escalate`, also what a person must do.
+   */
+  say: Said;
   /** Every step, in order, for the incident timeline. */
   records: TimelineRecord[];
   /** Why a person is needed, for `escalate` (and `refused` by a rate limit). */
   why?: string | undefined;
+  /** `why` in each language, when there is one. */
+  whySay?: Said | undefined;
+  /**
+   * What it would take instead, when this action declined for a reason another action can get
+   * past (a raise that ServerLimit caps: the raise with a full restart). respond() asks the guard
+   * for it in this one's place, so the message says what waits rather than "a person must look".
+   */
+  instead?: { type: string; why: string } | undefined;
+  /**
+   * What a person on the client's side must do now, when the action found it (a config that was
+   * broken before mamoru touched it): respond() makes it the result's needed-from-client.
+   */
+  needed?: { text: string; say: Said } | undefined;
+}
+
+/** What an action would do, for an approval question and the message that waits on it. */
+export interface Described {
+  /** In the operator's words (the approval's text). */
+  text: string;
+  /** What it would change, in each language, without a verb of tense: "raise MaxRequestWorkers on X from 5 to 10". */
+  say: Said;
 }
 
 /** Where an action runs and on what. */
@@ -94,7 +121,9 @@ export interface ActionDefinition<S extends z.ZodObject = z.ZodObject> {
   /** Past tense for the rate limit's refusal: "was restarted" (3 times in 10 minutes, not again). */
   rateWords?: string;
   /** What the action would do, in one line, without touching anything (for `ask` and `dry-run`). */
-  describe(ctx: ActionContext, params: z.output<S>): Promise<string>;
+  describe(ctx: ActionContext, params: z.output<S>): Promise<Described>;
+  /** What is being done while it runs, for the message that goes out meanwhile ("starting apache2 on X"). */
+  doing(ctx: ActionContext, params: z.output<S>): Said;
   run(ctx: ActionContext, params: z.output<S>): Promise<ActionOutcome>;
 }
 
@@ -125,8 +154,9 @@ export class Steps {
   private stamp(): { at?: number } {
     return this.clock ? { at: this.clock.now() } : {};
   }
-  outcome(status: ActionStatus, text: string, why?: string): ActionOutcome {
-    return { status, text, records: this.records, ...(why ? { why } : {}) };
+  /** How the action ended: the operator's line, the message's line in each language, and why a person is needed (both languages). */
+  outcome(status: ActionStatus, text: string, say: Said, why?: string, whySay?: Said): ActionOutcome {
+    return { status, text, say, records: this.records, ...(why ? { why } : {}), ...(whySay ? { whySay } : {}) };
   }
 }
 
@@ -139,4 +169,20 @@ export function resultLine(r: { code: number | null; signal: string | null; time
   const tail = out.slice(-3).join(' / ');
   const how = r.timedOut ? 'timed out' : r.code !== null ? `exit ${r.code}` : `killed by ${r.signal}`;
   return tail ? `${how}: ${tail.length > 300 ? tail.slice(0, 297) + '...' : tail}` : how;
+}
+
+/**
+ * The first error line a command wrote, for quoting to a person: the first line that reads as an
+ * error (Apache's `AH00526: Syntax error on line 3 of ...`), passing over warnings printed on every
+ * run (`AH00558: ... Could not reliably determine the server's fully qualified domain name`), else
+ * the first line at all; control characters dropped, at most 200 characters. What a server
+ * prints is not to be trusted with more.
+ */
+export function firstLine(r: { stdout: string; stderr: string }): string {
+  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 200);
+  const warning = /\bAH00558\b|\bwarn(?:ing)?\b/i;
+  const line = lines.find((l) => /error|invalid|failed|cannot|could not|not found|unknown|denied/i.test(l) && !warning.test(l)) ?? lines.find((l) => !warning.test(l)) ?? lines[0] ?? '';
+  // eslint-disable-next-line no-control-regex
+  const clean = line.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
 }

@@ -32,6 +32,13 @@ export const notificationsSchema = z
         max_total: duration('no attempt starts after this long').prefault('5m'),
       })
       .prefault({}),
+    attacks: z
+      .enum(['linked', 'all', 'none'])
+      .default('linked')
+      .meta({
+        description:
+          "attacks the guard blocked, told as their own message: 'linked' only when one explains an open problem (a blocked brute force on a server that works is for the console), 'all' every attack, 'none' never",
+      }),
   })
   .prefault({});
 

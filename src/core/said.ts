@@ -5,7 +5,8 @@
  * The operator's one-line `text` beside it stays the timeline's and the log's (English).
  *
  * Times inside a sentence would be in the wrong zone if written here: a sentence that needs one
- * keeps the instant in its record's data and the notify room words it in the contact's zone.
+ * names an instant of its record's data as a slot, `{until}`, and the notify room words it in the
+ * contact's zone (`notify/templates/sections.ts` `wordTimes`).
  */
 export const languages = ['en', 'ja'] as const;
 export type Language = (typeof languages)[number];

@@ -1,6 +1,6 @@
 /**
- * Bans into an incident without flooding it (issue 12): a brute force from 5,000 addresses must
- * not write 5,000 timeline rows nor send 5,000 messages. The first few bans of an incident are
+ * Bans into an attack incident (attacks.ts) without flooding it (issue 12): a brute force from
+ * 5,000 addresses must not write 5,000 timeline rows nor send 5,000 messages. The first few bans of an incident are
  * recorded one by one, as before (each with its enrichment); after that, bans are counted into a
  * window, and each window becomes ONE timeline record with the counts (bans, distinct addresses,
  * by jail, by country) and the first addresses, and at most one update to the contacts. So an

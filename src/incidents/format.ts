@@ -20,7 +20,7 @@ export function incidentReport(i: IncidentRecord, events: readonly IncidentEvent
     `  opened ${iso(i.openedAt)}${i.resolvedAt !== null ? `, resolved ${iso(i.resolvedAt)}` : ''}, lasted ${lasted(i, now)}${i.status === 'open' ? ' so far' : ''}`,
     '',
     'Members:',
-    ...i.members.map((m) => `  ${m.recoveredAt !== undefined ? 'recovered' : 'PROBLEM  '}  ${m.kind === 'service' ? m.key : m.kind === 'host' ? `host ${i.target}` : `host ${m.label} (behind)`}  ${m.state}  ${m.text}`),
+    ...i.members.map((m) => `  ${m.recoveredAt !== undefined ? 'recovered' : 'PROBLEM  '}  ${m.kind === 'service' ? m.key : m.kind === 'host' ? `host ${i.target}` : m.kind === 'twin' ? `${m.key} (the same service)` : m.kind === 'folded-target' ? `${m.label} (behind)` : `host ${m.label} (behind)`}  ${m.state}  ${m.text}`),
     '',
     'Timeline:',
     ...events.map((e) => `  ${iso(e.at)}  ${e.kind.padEnd(13)} ${e.text}`),

@@ -9,9 +9,11 @@
  */
 import type { Logger } from 'pino';
 import type { IncidentEventKind, IncidentMember, IncidentRecord, IncidentSeverity } from '../core/incident.ts';
+import type { Said } from '../core/said.ts';
 import type { EngineEvent, Subject } from '../state/engine.ts';
 import type { Store } from '../store/types.ts';
-import { BanDigest, describeBans, type BanDigestLimits } from './ban-digest.ts';
+import type { BanDigestLimits } from './ban-digest.ts';
+import { Attacks, type AttackPolicy, type BanReport } from './attacks.ts';
 
 export type IncidentStore = Pick<Store, 'createIncident' | 'updateIncident' | 'appendIncidentEvent' | 'incidents' | 'incident' | 'incidentEvents'>;
 
@@ -21,8 +23,8 @@ export type NewsEvent = 'open' | 'update' | 'recovered' | 'reminder' | 'escalati
 export interface IncidentNews {
   incident: IncidentRecord;
   event: NewsEvent;
-  /** What changed, one line each, for update messages. */
-  changes: string[];
+  /** What changed, one line each, for update messages: an operator's line, or a sentence in both languages. */
+  changes: (string | Said)[];
   level: number;
   by?: string;
   comment?: string;
@@ -34,6 +36,10 @@ export interface IncidentManagerOptions {
   log: Logger;
   /** How bans are aggregated (ban-digest.ts); the defaults suit every deployment so far. */
   bans?: Partial<BanDigestLimits> | undefined;
+  /** A check's effective port (config/check-port.ts), by check id: a ban on it explains the check's problem. */
+  checkPort?: ((checkId: string) => number | undefined) | undefined;
+  /** Which blocked attacks the contacts hear of (`notifications.attacks`). @defaultValue 'linked' */
+  attacks?: (() => AttackPolicy) | undefined;
 }
 
 const severityRank: Record<IncidentSeverity, number> = { ok: 0, unknown: 1, warning: 2, critical: 3, down: 4 };
@@ -44,30 +50,45 @@ function memberKey(target: string, s: Subject): string {
 
 function severityOf(m: IncidentMember): IncidentSeverity {
   if (m.recoveredAt !== undefined) return 'ok';
-  if (m.kind !== 'service') return m.kind === 'host' ? 'down' : 'ok';
+  // A target behind the host has no state of its own to tell: mamoru cannot see it.
+  if (m.kind === 'folded-target') return 'unknown';
+  if (m.kind !== 'service' && m.kind !== 'twin') return m.kind === 'host' ? 'down' : 'ok';
   return m.state === 'CRITICAL' ? 'critical' : m.state === 'WARNING' ? 'warning' : m.state === 'UNKNOWN' ? 'unknown' : 'ok';
 }
 
-/** Members that keep an incident open: the host and its services (folded hosts only ride along). */
+/**
+ * Members that keep an incident open: the host, its services, their twins, and the targets behind
+ * it until they are seen again (folded hosts only ride along: they speak for themselves).
+ */
 const open = (m: IncidentMember) => m.kind !== 'folded-host' && m.recoveredAt === undefined;
 
 export class IncidentManager {
   /** The current incident of each target: open, or resolved and still within its cool-down. */
   private byTarget = new Map<string, IncidentRecord>();
   private queue: Promise<unknown> = Promise.resolve();
-  /** Bans per incident: the first recorded one by one, the rest counted (ban-digest.ts). */
-  private readonly bans: BanDigest<IncidentRecord>;
-  /** The latest incident of blocked attacks per target, which further bans of the same attack join. */
-  private readonly blocked = new Map<string, IncidentRecord>();
+  /** Attack incidents: the guard's bans, digested, linked to the outages they explain (attacks.ts). */
+  private readonly attacks: Attacks;
 
   constructor(private readonly opts: IncidentManagerOptions) {
-    this.bans = new BanDigest(opts.bans);
+    this.attacks = new Attacks({
+      store: opts.store,
+      log: opts.log,
+      bans: opts.bans,
+      outage: (target) => this.openFor(target),
+      checkPort: (id) => opts.checkPort?.(id),
+      policy: () => opts.attacks?.() ?? 'linked',
+    });
   }
 
   /** Loads open incidents and those resolved within the cool-down (after a restart). */
   async load(now: number): Promise<void> {
     const recent = await this.opts.store.incidents({ limit: 500 });
     for (const inc of recent.reverse()) {
+      // An attack is never a target's outage: it may still explain one that starts now.
+      if (inc.kind === 'attack') {
+        this.attacks.restore(inc, now);
+        continue;
+      }
       if (inc.status === 'open' || (inc.resolvedAt !== null && now - inc.resolvedAt < this.opts.coolDownMs)) this.byTarget.set(inc.target, inc);
     }
   }
@@ -109,73 +130,56 @@ export class IncidentManager {
   }
 
   /**
-   * A ban by the guard: into the target's open incident (the attack explains the outage, and the
-   * contacts hear of it), or else into an incident of its own, recorded but already resolved (an
-   * attack that was blocked before it hurt anything is news for the timeline, not for a phone),
-   * which the attack's further bans join while they keep coming. The first bans get a timeline
-   * record (and contacts an update) each; later ones are counted and written once a window by
-   * flushBans. `individual` says which this was (only an individual ban's enrichment is recorded).
+   * A ban by the guard: into the target's attack incident (attacks.ts), never into an outage;
+   * linked to the target's open outage when it explains it. The first bans get a timeline record
+   * each; later ones are counted and written once a window by flushBans. `individual` says which
+   * this was (only an individual ban's enrichment is recorded).
    */
-  noteBan(target: string, text: string, data: { address: string; jail: string } & Record<string, unknown>, now: number): Promise<{ incidentId: number; news: IncidentNews[]; individual: boolean }> {
-    const run = this.queue.then(async () => {
-      const ban = { address: data.address, jail: data.jail };
-      const inc = this.openFor(target) ?? this.blockedAttack(target, now);
-      if (inc) {
-        if (this.bans.add(inc, ban, now) === 'aggregated') return { incidentId: inc.id, news: [], individual: false };
-        await this.event(inc, 'ban', text, now, data);
-        return { incidentId: inc.id, news: inc.status === 'open' ? [{ incident: inc, event: 'update' as const, changes: [text], level: 0 }] : [], individual: true };
-      }
-      const created = await this.opts.store.createIncident({ target, status: 'resolved', severity: 'warning', title: `${target}: attack blocked - ${text}`.slice(0, 300), openedAt: now, resolvedAt: now, updatedAt: now, members: [] });
-      this.bans.add(created, ban, now);
-      this.blocked.set(target, created);
-      await this.event(created, 'ban', text, now, data);
-      // A problem on the target within the cool-down reopens this one: the attack is its cause.
-      if (!this.byTarget.has(target) || this.byTarget.get(target)!.status !== 'open') this.byTarget.set(target, created);
-      return { incidentId: created.id, news: [], individual: true };
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+  noteBan(target: string, text: string, report: BanReport, now: number): Promise<{ incidentId: number; news: IncidentNews[]; individual: boolean }> {
+    return this.enqueue(() => this.attacks.ban(target, text, report, now));
   }
 
-  /**
-   * Writes the ban windows due at `now` (every open one when `all`, at stop): one timeline record
-   * each, and one update for the contacts of an incident that is still open.
-   */
+  /** Writes the ban windows due at `now` (every open one when `all`, at stop): one record each, an update where the attack was told. */
   flushBans(now: number, all = false): Promise<IncidentNews[]> {
-    const run = this.queue.then(async () => {
-      const news: IncidentNews[] = [];
-      for (const { key: inc, ...counts } of this.bans.take(now, all)) {
-        const text = describeBans(counts);
-        try {
-          await this.event(inc, 'ban', text, now, { aggregate: true, ...counts });
-        } catch (err) {
-          this.opts.log.error({ err, incident: inc.id }, 'could not record aggregated bans');
-          continue;
-        }
-        if (inc.status === 'open') news.push({ incident: inc, event: 'update', changes: [text], level: 0 });
-      }
-      return news;
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.enqueue(() => this.attacks.flush(now, all));
   }
 
   /** When the next window of counted bans is due, ms (undefined: none open). */
   nextBanFlush(): number | undefined {
-    return this.bans.nextDue();
+    return this.attacks.nextFlush();
   }
 
-  /** The country of a counted ban's address, known once enrichment finishes: into its incident's window. */
+  /** The country of a counted ban's address, known once enrichment finishes: into its attack's window. */
   noteBanCountry(incidentId: number, country: string): void {
-    for (const inc of this.bans.keys()) if (inc.id === incidentId) this.bans.country(inc, country);
+    this.attacks.country(incidentId, country);
   }
 
-  /** The target's incident of a blocked attack whose bans are still coming, if any. */
-  private blockedAttack(target: string, now: number): IncidentRecord | undefined {
-    const inc = this.blocked.get(target);
-    if (inc && inc.status === 'resolved' && inc.members.length === 0 && this.bans.active(inc, now)) return inc;
-    this.blocked.delete(target);
-    return undefined;
+  /** Who a banned address is (enrichment), into its attack incident for the message. */
+  noteBanEnrichment(incidentId: number, e: Parameters<Attacks['enriched']>[1]): Promise<void> {
+    return this.enqueue(() => this.attacks.enriched(incidentId, e));
+  }
+
+  /**
+   * A runbook of outage `incidentId` named these addresses as attackers (`by`: the runbook): the
+   * attack incident that bans one of them, now or later, is linked to the outage.
+   */
+  noteAttackers(incidentId: number, addresses: readonly string[], by: string, now: number): Promise<IncidentNews[]> {
+    return this.enqueue(async () => {
+      // Recovered meanwhile (a runbook may finish after the fix): the attack still explains it.
+      const outage = [...this.byTarget.values()].find((i) => i.id === incidentId);
+      return outage ? this.attacks.attackers(outage, addresses, by, now) : [];
+    });
+  }
+
+  /** The attack incident with this id while it is known here (recent bans). */
+  attack(id: number): IncidentRecord | undefined {
+    return this.attacks.find(id);
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private async apply(events: readonly EngineEvent[], now: number): Promise<IncidentNews[]> {
@@ -186,6 +190,11 @@ export class IncidentManager {
       } catch (err) {
         this.opts.log.error({ err, event: e.type }, 'could not record an incident change');
       }
+    }
+    // A new problem may be explained by an attack blocked a moment ago (a ban on its port).
+    for (const target of new Set(events.filter((e) => e.type === 'problem').map((e) => e.target))) {
+      const inc = this.openFor(target);
+      if (inc) news.push(...(await this.attacks.explain(inc, now).catch((err) => (this.opts.log.error({ err, incident: inc.id }, 'could not link an attack'), []))));
     }
     return news;
   }
@@ -239,6 +248,16 @@ export class IncidentManager {
         }
         return;
       }
+      case 'folded-service':
+        return this.foldService(e, now, news);
+      case 'unfolded':
+        for (const inc of this.openIncidents()) {
+          const m = inc.members.find((x) => x.key === e.key && x.kind === (e.how === 'twin' ? 'twin' : 'folded-target') && x.recoveredAt === undefined);
+          if (!m) continue;
+          m.state = e.how === 'twin' ? 'OK' : 'UP';
+          await this.close(inc, m, e.how === 'twin' ? `${e.key} (twin)` : `${e.target} (behind)`, e.text, now, news);
+        }
+        return;
       case 'suppressed': {
         const inc = this.openFor(e.target) ?? this.foldingIncident(e.target);
         if (!inc) return;
@@ -268,8 +287,31 @@ export class IncidentManager {
 
   /** The open incident a host was folded into (its parent's), for its services' suppressed changes. */
   private foldingIncident(target: string): IncidentRecord | undefined {
-    for (const inc of this.byTarget.values()) if (inc.status === 'open' && inc.members.some((m) => m.key === `host:${target}` && m.kind === 'folded-host')) return inc;
+    const folded = (m: IncidentMember) => (m.key === `host:${target}` && m.kind === 'folded-host') || (m.key === `target:${target}` && m.kind === 'folded-target');
+    for (const inc of this.byTarget.values()) if (inc.status === 'open' && inc.members.some(folded)) return inc;
     return undefined;
+  }
+
+  /**
+   * A service problem told inside another target's incident: a target behind this incident's host
+   * (one member per target, whatever number of its checks fail) or the twin of a check here. It
+   * is a consequence of the incident's cause, so it never sends a message by itself.
+   */
+  private async foldService(e: Extract<EngineEvent, { type: 'folded-service' }>, now: number, news: IncidentNews[]): Promise<void> {
+    const twin = e.how === 'twin';
+    const key = twin ? e.subject.checkId : `target:${e.target}`;
+    for (const root of e.into) {
+      const inc = this.openFor(root);
+      if (!inc) continue;
+      const line = twin ? `${e.subject.checkId} ${e.state}: the same service as ${e.primary ?? root}` : `${e.target} cannot be reached behind ${root}`;
+      await this.event(inc, 'suppressed', `${line}: folded into this incident, not announced on its own${e.text ? ` (${e.text})` : ''}`, now, { reason: twin ? 'twin' : 'unreachable', check: e.subject.checkId });
+      const known = inc.members.find((m) => m.key === key && m.recoveredAt === undefined);
+      if (known && (!twin || known.state === e.state)) continue;
+      const member: IncidentMember = { key, kind: twin ? 'twin' : 'folded-target', probe: twin ? e.subject.probe : undefined, label: e.target, state: twin ? e.state : 'UNREACHABLE', text: e.text, since: known?.since ?? now };
+      inc.members = inc.members.filter((m) => m.key !== key).concat(member);
+      // No message of its own: a line in the incident's messages (the opening one when it comes in time).
+      await this.save(inc, now);
+    }
   }
 
   private async problem(target: string, subject: Subject, state: string, text: string, now: number, news: IncidentNews[]): Promise<void> {
@@ -313,18 +355,25 @@ export class IncidentManager {
   }
 
   private async recovery(target: string, subject: Subject, text: string, now: number, news: IncidentNews[]): Promise<void> {
-    const inc = this.openFor(target);
     const key = memberKey(target, subject);
-    const m = inc?.members.find((x) => x.key === key && x.recoveredAt === undefined);
+    const live = (i: IncidentRecord | undefined) => i?.members.find((x) => x.key === key && x.recoveredAt === undefined);
+    // A twin's member lives in its primary's incident (found there after a restart too).
+    const inc = live(this.openFor(target)) ? this.openFor(target) : subject.kind === 'service' ? this.openIncidents().find((i) => live(i)?.kind === 'twin') : undefined;
+    const m = live(inc);
     if (!inc || !m) return; // never announced (came and went while suppressed): nothing to close
-    m.recoveredAt = now;
     m.state = subject.kind === 'host' ? 'UP' : 'OK';
+    return this.close(inc, m, subject.kind === 'host' ? `host ${target}` : m.kind === 'twin' ? `${key} (twin)` : subject.name, text, now, news);
+  }
+
+  /** A member recovered; the incident resolves with the last one that kept it open (a folded member's own recovery is not news before that). */
+  private async close(inc: IncidentRecord, m: IncidentMember, who: string, text: string, now: number, news: IncidentNews[]): Promise<void> {
+    const folded = m.kind === 'twin' || m.kind === 'folded-target';
+    m.recoveredAt = now;
     m.text = text;
-    const who = subject.kind === 'host' ? `host ${target}` : subject.name;
     await this.event(inc, 'recovered', `${who} recovered after ${Math.round((now - m.since) / 1000)} s: ${text}`, now);
     if (inc.members.some(open)) {
       await this.save(inc, now);
-      news.push({ incident: inc, event: 'update', changes: [`${who} recovered: ${text}`], level: 0 });
+      if (!folded) news.push({ incident: inc, event: 'update', changes: [`${who} recovered: ${text}`], level: 0 });
       return;
     }
     inc.status = 'resolved';
@@ -332,7 +381,7 @@ export class IncidentManager {
     for (const f of inc.members) if (f.recoveredAt === undefined) f.recoveredAt = now;
     await this.event(inc, 'resolved', `resolved: everything recovered after ${Math.round((now - inc.openedAt) / 1000)} s`, now);
     await this.save(inc, now);
-    this.opts.log.info({ incident: inc.id, target }, `incident #${inc.id} resolved`);
+    this.opts.log.info({ incident: inc.id, target: inc.target }, `incident #${inc.id} resolved`);
     news.push({ incident: inc, event: 'recovered', changes: [], level: 0 });
   }
 }

@@ -1,30 +1,45 @@
 /**
  * Writes one message for one contact about one incident event: the template of the contact's
  * language filled with what broke (plugin words and plain words), since when, what mamoru found
- * and did, what is needed, and for a recovery how long it lasted.
+ * and did (sections.ts: one vocabulary with a clear tense, every line in the contact's language),
+ * what is needed, and for a recovery how long it lasted.
  */
 import type { IncidentMember, IncidentRecord } from '../core/incident.ts';
+import { saidFrom, type Said } from '../core/said.ts';
 import { contactTimeZone, templateFor, type ContactConfig, type TemplatesConfig } from './contacts.ts';
 import type { TemplateEvent } from './templates/defaults.ts';
 import { headlineMember, localTime, plainSentence, spokenDuration, type Language } from './templates/plain.ts';
 import { render, type TemplateValues } from './templates/render.ts';
+import { composeAttack } from './templates/attack.ts';
+import { changeLines, gather, lineOf, sections, technicalNote, type DetailRecord } from './templates/sections.ts';
 import type { NotificationEvent, NotificationMessage, NotificationSeverity } from './types.ts';
 
 /** The event a channel sees (webhook receivers get this word). */
 const channelEvent: Record<TemplateEvent, NotificationEvent> = { open: 'open', update: 'update', recovered: 'recovered', reminder: 'reminder', escalation: 'update', acknowledged: 'update', test: 'test', channel_failed: 'update' };
 
-/** What other rooms wrote into the timeline: evidence, actions, and what the client should do. */
+export type { DetailRecord } from './templates/sections.ts';
+
+/**
+ * What other rooms wrote into the timeline, as they wrote it (evidence, verdicts, actions with
+ * their status, what the client should do, a runbook's escalation), in timeline order: compose
+ * words them in the contact's language.
+ */
 export interface IncidentDetails {
-  findings: string[];
-  actions: string[];
-  needed?: string | undefined;
+  records: DetailRecord[];
 }
+
+/**
+ * One line of an update's "what changed": a sentence in both languages, a timeline record (worded
+ * with its tense, see sections.ts), or an operator's line from a room that has no sentences yet
+ * (shown to English readers, counted for others).
+ */
+export type Change = string | Said | DetailRecord;
 
 export interface ComposeInput {
   event: TemplateEvent;
   incident: IncidentRecord | null;
   address?: string | undefined;
-  changes?: string[];
+  changes?: readonly Change[];
   level?: number;
   by?: string | undefined;
   comment?: string | undefined;
@@ -34,18 +49,49 @@ export interface ComposeInput {
   now: number;
 }
 
-const none: Record<Language, { findings: string; actions: string; needed: string }> = {
-  en: { findings: 'Nothing beyond the checks above yet.', actions: 'Nothing yet: we are watching.', needed: 'Nothing for now. We will write again when it changes.' },
-  ja: { findings: '現時点では上記の監視結果以外の情報はありません。', actions: '現在状況を確認しております。', needed: '現時点でお客様にお願いすることはございません。状況が変わり次第ご連絡いたします。' },
+/** Changes told only in the monitoring's words, for a reader of another language. */
+const stateChanges: Record<Language, (n: number) => string> = {
+  en: (n) => `${n} monitoring ${n === 1 ? 'result changed' : 'results changed'} (see below).`,
+  ja: (n) => `監視の記録が ${n} 件更新されました（内容は下記「発生している問題」「監視の記録（技術情報）」および運用担当者のタイムラインのとおりです）。`,
 };
+
+/** "What changed", each line in the contact's language and its tense. */
+function changesText(changes: readonly Change[], lang: Language, tz: string): string {
+  const out: string[] = [];
+  const records: DetailRecord[] = [];
+  let left = 0;
+  // Other rooms' own lines (a check's new state, in the plugin's words): the message's plain part tells them.
+  let states = 0;
+  for (const c of changes) {
+    if (typeof c === 'string') {
+      const line = lineOf({ text: c }, lang, tz);
+      if (line === undefined) states++;
+      else out.push(`- ${line}`);
+    } else if ('kind' in c) {
+      if (c.kind === 'evidence' || c.kind === 'action' || c.kind === 'escalated') records.push(c);
+      else {
+        // Another room's record (a ban): its own sentence, or its operator line.
+        const line = lineOf({ say: saidFrom(c.data?.say), text: c.text, data: c.data }, lang, tz);
+        if (line === undefined) left++;
+        else out.push(`- ${line}`);
+      }
+    } else {
+      const said = saidFrom(c);
+      if (said) out.push(`- ${lineOf(said, lang, tz)!}`);
+    }
+  }
+  if (records.length) out.push(...changeLines(gather(records), lang, tz));
+  if (states) out.push(`- ${stateChanges[lang](states)}`);
+  if (left) out.push(technicalNote(left, lang, out.length === 0));
+  return out.join('\n');
+}
 
 const severityOf = (inc: IncidentRecord | null, event: TemplateEvent): NotificationSeverity =>
   event === 'recovered' || event === 'test' || !inc ? 'ok' : inc.severity === 'down' ? 'critical' : inc.severity;
 
-const lines = (items: string[], empty: string) => (items.length ? items.map((l) => `- ${l}`).join('\n') : empty);
 
 function memberLine(m: IncidentMember): string {
-  const what = m.kind === 'service' ? `${m.label} ${m.state}` : m.kind === 'host' ? `host ${m.state}` : `${m.label} UNREACHABLE`;
+  const what = m.kind === 'service' || m.kind === 'twin' ? `${m.label} ${m.state}` : m.kind === 'host' ? `host ${m.state}` : `${m.label} UNREACHABLE`;
   return `${what}: ${m.text || '-'}`;
 }
 
@@ -60,8 +106,10 @@ export function templateValues(contact: Pick<ContactConfig, 'name' | 'language' 
   const shown = recovered ? inc.members : inc.members.filter((m) => m.recoveredAt === undefined).concat(inc.members.filter((m) => m.recoveredAt !== undefined));
   const live = inc.members.filter((m) => m.recoveredAt === undefined);
   const first = headlineMember(recovered || live.length === 0 ? inc.members : live, recovered);
-  const d = input.details;
   const end = inc.resolvedAt ?? input.now;
+  const report = gather(input.details?.records ?? []);
+  // A recovery has nothing left to ask for; what mamoru found (then) and did is still told.
+  const told = sections(report, lang, tz, recovered);
   return {
     ...values,
     incident: `#${inc.id}`,
@@ -71,23 +119,33 @@ export function templateValues(contact: Pick<ContactConfig, 'name' | 'language' 
     headline: first ? plainSentence(recovered ? { ...first, recoveredAt: first.recoveredAt ?? end } : first, inc.target, lang, input.event === 'open').replace(/[.。]$/, '') : inc.title,
     plain: shown.map((m) => plainSentence(recovered ? { ...m, recoveredAt: m.recoveredAt ?? end } : m, inc.target, lang, input.event === 'open')).join('\n'),
     problems: shown.map(memberLine).join('\n'),
-    changes: lines(input.changes ?? [], '-'),
+    changes: changesText(input.changes ?? [], lang, tz) || '-',
     since: localTime(inc.openedAt, tz),
     recovered_at: inc.resolvedAt === null ? '-' : localTime(inc.resolvedAt, tz),
     duration: spokenDuration(end - inc.openedAt, lang),
-    findings: d?.findings.length ? lines(d.findings, '') : none[lang].findings,
-    actions: d?.actions.length ? lines(d.actions, '') : none[lang].actions,
-    needed: d?.needed ?? none[lang].needed,
+    report: told.report,
+    // Single sections for templates that lay them out themselves ("-" when empty, never filler).
+    findings: told.found || '-',
+    actions: told.actions || '-',
+    done: told.done || '-',
+    in_progress: told.started || '-',
+    awaiting_approval: told.pending || '-',
+    would_do: told.dryRun || '-',
+    could_not: told.couldNot || '-',
+    needed: told.needed || '-',
   };
 }
 
 export function compose(contact: Pick<ContactConfig, 'name' | 'language' | 'time_zone'>, templates: TemplatesConfig, input: ComposeInput): NotificationMessage {
+  // An attack the guard blocked has its own message (templates/attack.ts).
+  if (input.incident?.kind === 'attack' && (input.event === 'open' || input.event === 'update')) return composeAttack(contact, { ...input, incident: input.incident });
   const tpl = templateFor(templates, contact.language, input.event);
   const values = templateValues(contact, input);
   return {
     // A subject is one line, whatever a field brought in.
     subject: render(tpl.subject, values).replace(/\s*\n\s*/g, ' ').slice(0, 250),
-    text: render(tpl.text, values),
+    // A section with nothing in it is left out, with the blank lines around it.
+    text: render(tpl.text, values).replace(/\n{3,}/g, '\n\n').trimEnd(),
     language: contact.language,
     incidentId: input.incident ? String(input.incident.id) : 'test',
     event: channelEvent[input.event],

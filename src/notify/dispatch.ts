@@ -10,7 +10,7 @@ import type { Clock } from '../core/clock.ts';
 import type { IncidentEventKind, IncidentRecord } from '../core/incident.ts';
 import type { SecretLookup } from '../core/secrets.ts';
 import { channelLabel, contactWants, seesEverything, type ChannelConfig, type ContactConfig, type TemplatesConfig } from './contacts.ts';
-import { compose, type ComposeInput, type IncidentDetails } from './compose.ts';
+import { compose, type Change, type ComposeInput, type IncidentDetails } from './compose.ts';
 import { deliver, type DeliveryOptions, type DeliveryRecord } from './delivery.ts';
 import { notifiers } from './index.ts';
 import type { TemplateEvent } from './templates/defaults.ts';
@@ -20,7 +20,8 @@ import type { NotificationMessage, Notifier } from './types.ts';
 export interface News {
   incident: IncidentRecord;
   event: 'open' | 'update' | 'recovered' | 'reminder' | 'escalation' | 'acknowledged';
-  changes: string[];
+  /** What changed: sentences or timeline records (worded per contact), or operator lines. */
+  changes: readonly Change[];
   level: number;
   by?: string | undefined;
   comment?: string | undefined;

@@ -11,7 +11,7 @@ export default defineRunbook({
   summary: 'FTP greeting, port 21 listening, vsftpd running; start it when it is down',
   async run(ctx) {
     const f = new Findings(ctx.clock);
-    const words = { label: `the FTP server (${ctx.service.name})` };
+    const words = { label: `the FTP server (${ctx.service.name})`, ja: `FTP サーバー（${ctx.service.name}）` };
     const answers = await connectFromMonitor(ctx, f, 'ftp');
     const view = await lookAtService(ctx, f);
     const result = daemonVerdict(ctx, f, view, answers, words) ?? hungVerdict(ctx, f, view!, answers, words);

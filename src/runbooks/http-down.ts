@@ -8,6 +8,7 @@ import { isApache } from '../actions/service-config.ts';
 import { apacheLoad } from './apache-load.ts';
 import { daemonVerdict, hungVerdict } from './daemon-check.ts';
 import { Findings, lookAtService, openPages, recentErrors } from './steps.ts';
+import { said } from '../core/said.ts';
 import { defineRunbook, targetName } from './types.ts';
 
 export default defineRunbook({
@@ -18,12 +19,18 @@ export default defineRunbook({
     const answers = await openPages(ctx, f);
     const view = await lookAtService(ctx, f);
     const label = isApache(ctx.service) ? 'Apache' : ctx.service.name;
-    const simple = daemonVerdict(ctx, f, view, answers, { label, noProcess: 'no master process' });
+    const simple = daemonVerdict(ctx, f, view, answers, { label, ja: label, noProcess: 'no master process' });
     if (simple?.proposed.some((p) => p.type === 'start-service' || p.type === 'restart-service')) await recentErrors(ctx, f);
     if (simple) return simple;
     // Workers and their limit are Apache's; another web server gets the plain "runs but does not answer".
-    if (!isApache(ctx.service)) return hungVerdict(ctx, f, view!, answers, { label: ctx.service.name });
+    if (!isApache(ctx.service)) return hungVerdict(ctx, f, view!, answers, { label: ctx.service.name, ja: ctx.service.name });
     const load = await apacheLoad(ctx, f, 'Apache');
-    return { ...load, verdict: load.verdict.startsWith('workers') ? `the page does not load on ${targetName(ctx)}: ${load.verdict}` : load.verdict };
+    if (!load.verdict.startsWith('workers')) return load;
+    const where = targetName(ctx);
+    return {
+      ...load,
+      verdict: `the page does not load on ${where}: ${load.verdict}`,
+      verdictSay: said(`The page on ${where} does not load. ${load.verdictSay.en}`, `${where} のページが開けません。${load.verdictSay.ja}`),
+    };
   },
 });

@@ -18,7 +18,7 @@ export default defineRunbook({
     const answers = await openPages(ctx, f);
     const view = await lookAtService(ctx, f);
     const label = isApache(ctx.service) ? 'Apache' : ctx.service.name;
-    const simple = daemonVerdict(ctx, f, view, answers, { label, noProcess: 'no master process' });
+    const simple = daemonVerdict(ctx, f, view, answers, { label, ja: label, noProcess: 'no master process' });
     // A server that is down or half up is that problem first; one that answers in time still gets its workers looked at.
     if (simple && simple.proposed.length > 0) {
       await recentErrors(ctx, f);
@@ -26,7 +26,7 @@ export default defineRunbook({
     }
     if (simple && (!view || !view.master.master)) return simple;
     // Workers and their limit are Apache's; another web server gets what was seen.
-    if (!isApache(ctx.service)) return simple ?? hungVerdict(ctx, f, view!, answers, { label });
+    if (!isApache(ctx.service)) return simple ?? hungVerdict(ctx, f, view!, answers, { label, ja: label });
     return apacheLoad(ctx, f, 'Apache');
   },
 });

@@ -6,6 +6,7 @@
  * no block is asked for it again. Pure functions: pop3-slow gathers, this decides and words.
  */
 import net from 'node:net';
+import { said, type Said } from '../core/said.ts';
 import { plural } from '../inspect/types.ts';
 import { failureAddress } from './auth-failures.ts';
 import type { AttackSource, BanInForce } from './types.ts';
@@ -157,4 +158,43 @@ export function attackerWords(a: Attacker, windowMs: number): string {
 export function unprovenWords(s: AttackSource): string {
   const held = connectionWords(s).join(', ');
   return `${held} from ${s.address} with no failed login${s.synRecv ? ' (half-open connections can be forged)' : ''}`;
+}
+
+/** A window in Japanese: 15 分, 90 秒, 2 時間. */
+export function windowJa(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} 時間`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} 分`;
+  return `${Math.round(ms / 1000)} 秒`;
+}
+
+/** One ban without its end (the instant stays in data, worded by the notify room): `on port 110`, `ポート 110`. */
+function banSay(b: BanInForce): Said {
+  return b.port === undefined ? said('on all ports', '全ポート') : said(`on port ${b.port}`, `ポート ${b.port}`);
+}
+
+function connectionJa(s: AttackSource): string[] {
+  return [s.synRecv ? `確立途中の接続 ${s.synRecv} 件` : '', s.connections ? `接続 ${s.connections} 件` : ''].filter(Boolean);
+}
+
+/** One attacker for the message, in each language, with no instant in it. */
+export function attackerSay(a: Attacker, windowMs: number): Said {
+  const n = a.authFailures ?? 0;
+  const heldEn = connectionWords(a);
+  const heldJa = connectionJa(a);
+  const ports = a.ports.join(', ');
+  const base = said(
+    `${a.address} failed ${plural(n, 'login')} in ${windowWords(windowMs)}${heldEn.length ? ` (${heldEn.join(', ')})` : ''}`,
+    `${a.address} から ${windowJa(windowMs)}間に ${n} 回のログイン失敗${heldJa.length ? `（${heldJa.join('、')}）` : ''}`,
+  );
+  if (a.banned.length === 0) return said(`${base.en}, on port ${ports}`, `${base.ja}がありました（ポート ${a.ports.join('、')}）`);
+  const bans = a.banned.map(banSay);
+  return said(`${base.en} and is already blocked ${bans.map((b) => b.en).join(', ')}`, `${base.ja}があり、すでに${bans.map((b) => b.ja).join('、')} で遮断済みです`);
+}
+
+/** A source with connections only, for the message: never called an attacker. */
+export function unprovenSay(s: AttackSource): Said {
+  return said(
+    `${connectionWords(s).join(', ')} from ${s.address} with no failed login${s.synRecv ? ' (half-open connections can be forged, so this names no one)' : ''}`,
+    `${s.address} からの${connectionJa(s).join('、')}（ログイン失敗はなし${s.synRecv ? '。確立途中の接続は送信元を偽装できるため、攻撃元とは断定しません' : ''}）`,
+  );
 }

@@ -7,7 +7,7 @@ import { daemonVerdict, hungVerdict } from './daemon-check.ts';
 import { connectFromMonitor, Findings, lookAtService, recentErrors } from './steps.ts';
 import { defineRunbook } from './types.ts';
 
-const words = { label: 'MySQL' };
+const words = { label: 'MySQL', ja: 'MySQL' };
 
 export default defineRunbook({
   name: 'mysql-down',

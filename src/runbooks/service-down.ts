@@ -12,7 +12,7 @@ export default defineRunbook({
   summary: "the service's ports, process and error log; start it when it is down",
   async run(ctx) {
     const f = new Findings(ctx.clock);
-    const words = { label: ctx.service.name };
+    const words = { label: ctx.service.name, ja: ctx.service.name };
     const answers = await connectFromMonitor(ctx, f);
     const view = await lookAtService(ctx, f);
     const result = daemonVerdict(ctx, f, view, answers, words) ?? hungVerdict(ctx, f, view!, answers, words);

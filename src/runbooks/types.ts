@@ -10,6 +10,7 @@ import type { ActionType } from '../actions/index.ts';
 import type { ServiceConfig } from '../actions/service-config.ts';
 import type { TimelineRecord } from '../actions/types.ts';
 import type { Clock } from '../core/clock.ts';
+import type { Said } from '../core/said.ts';
 import type { Executor } from '../executors/types.ts';
 import type { RunbookName } from '../triage/types.ts';
 
@@ -17,7 +18,10 @@ import type { RunbookName } from '../triage/types.ts';
 export interface Evidence {
   /** The step that found it: `page`, `listening`, `master`, `workers`, `connections`, `mail-log` ... */
   what: string;
+  /** The finding in the operator's words (the timeline's and the log's). */
   summary: string;
+  /** The finding for the message, in each language (no instants inside: those stay in `data`). */
+  say?: Said | undefined;
   data?: Record<string, unknown> | undefined;
   /** When it was found (ms since the epoch, from the context's clock): its time in the timeline. */
   at?: number | undefined;
@@ -61,11 +65,15 @@ export interface AttackEvidence {
 export interface RunbookResult {
   /** One line, in the operator's words: "Apache is down: port 80 not listening, no master process". */
   verdict: string;
+  /** The verdict for the message, in each language. */
+  verdictSay: Said;
   evidence: Evidence[];
   proposed: ActionRequest[];
   attack?: AttackEvidence | undefined;
   /** What only the client (the server's owner) can do, when there is something. */
   neededFromClient?: string | undefined;
+  /** `neededFromClient` in each language; present whenever it is. */
+  neededSay?: Said | undefined;
 }
 
 /** Where timeline records go as they happen (the incident's timeline). */

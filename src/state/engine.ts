@@ -7,7 +7,7 @@
 import { NagiosState, stateName } from '../core/nagios.ts';
 import type { CheckResult } from '../core/result.ts';
 import type { CheckState } from './check-state.ts';
-import { computeStatuses, initialHostsState, rootCauses, transitionHosts, type HostStatus, type HostsPolicy, type HostsState } from './host-state.ts';
+import { computeStatuses, initialHostsState, reachStatuses, rootCauses, transitionHosts, type HostStatus, type HostsPolicy, type HostsState } from './host-state.ts';
 import { initialServiceState, transition, type ServiceEffect, type ServicePolicy, type ServiceState, type SuppressReason } from './service-engine.ts';
 import { activeDowntime } from './downtime.ts';
 
@@ -19,10 +19,19 @@ export interface EngineCheck {
   /** The check that says whether the target itself is up. */
   isHostCheck: boolean;
   policy: ServicePolicy;
+  /**
+   * The check this one is a twin of: the same service (same port, same address or a parent) seen
+   * through another target, whose incident a problem here joins when that check fails too.
+   */
+  primary?: string | undefined;
 }
 
 /** What an event is about: the target itself, or one of its checks. */
-export type Subject = { kind: 'host' } | { kind: 'service'; checkId: string; name: string; probe: string };
+export type Subject = { kind: 'host' } | ServiceSubject;
+export type ServiceSubject = { kind: 'service'; checkId: string; name: string; probe: string };
+
+/** Why a service problem is told inside another target's incident: its target is `behind` a down parent, or it is the `twin` of a failing check there. */
+export type FoldReason = 'behind' | 'twin';
 
 export interface ProblemEvent {
   type: 'problem';
@@ -40,6 +49,14 @@ export type EngineEvent =
   | { type: 'acknowledged'; target: string; subject: Subject; state: string; by: string; comment: string }
   /** A host that went UNREACHABLE behind `into`, whose incident covers it. */
   | { type: 'folded'; target: string; into: string[]; text: string }
+  /**
+   * A service problem that is a member of the incident(s) of `into` instead of an incident of its
+   * own: `behind` (its target has no host check and every parent is down; one member per target,
+   * `target:NAME`) or `twin` (the same service as `primary`, failing too; member key = check id).
+   */
+  | { type: 'folded-service'; how: FoldReason; target: string; subject: ServiceSubject; into: string[]; primary?: string | undefined; state: string; text: string }
+  /** A folded member is over: the target behind can be reached again, or the twin's problem is gone. `key` is the member's. */
+  | { type: 'unfolded'; how: FoldReason; target: string; key: string; text: string }
   | { type: 'suppressed'; target: string; subject: Subject; reason: SuppressReason | 'unreachable' | 'awaiting-recheck'; state: string; text: string }
   | { type: 'flapping'; target: string; subject: Subject; started: boolean; percent: number }
   | { type: 'downtime'; target: string; subject: Subject; started: boolean }
@@ -67,6 +84,12 @@ export class StateEngine {
   private hostCheckOf = new Map<string, string>();
   /** Problems held back until the hosts they depend on are confirmed (keyed by check id). */
   private held = new Map<string, Held>();
+  /** Checks whose problem is a member of another target's incident (folded-service), and where. */
+  private folded = new Map<string, { how: FoldReason; into: string[] }>();
+  /** Targets without a host check whose `target:NAME` member is open in a parent's incident. */
+  private behindTold = new Set<string>();
+  /** When each service's host (or parents) came back, until a result started after that arrives. */
+  private backSince = new Map<string, number>();
 
   /** Installs (or re-installs after a reload) the checks and the parent graph; known state is kept. */
   configure(checks: readonly EngineCheck[], parents: Record<string, string[]>, now: number): void {
@@ -84,6 +107,7 @@ export class StateEngine {
     const services = new Map<string, ServiceState>();
     for (const c of checks) if (!c.isHostCheck) services.set(c.id, this.services.get(c.id) ?? initialServiceState(now));
     this.services = services;
+    for (const id of this.folded.keys()) if (!services.has(id)) this.folded.delete(id);
   }
 
   /**
@@ -107,7 +131,20 @@ export class StateEngine {
       h.status = statuses[name]!;
       h.notified = told.has(`host:${name}`) ? 'DOWN' : h.status === 'DOWN' ? 'UP' : h.status;
     }
-    for (const [id, s] of this.services) this.services.set(id, { ...s, host: this.hosts[this.checks.get(id)!.target]?.status ?? 'UP' });
+    const reach = this.reach();
+    for (const [id, s] of this.services) this.services.set(id, { ...s, host: reach[this.checks.get(id)!.target] ?? 'UP' });
+    // A target told as unreachable behind its parent: its failing checks are still folded there.
+    for (const key of told) {
+      if (!key.startsWith('target:')) continue;
+      const target = key.slice('target:'.length);
+      this.behindTold.add(target);
+      for (const c of this.checks.values()) if (c.target === target && !c.isHostCheck && this.services.get(c.id)?.check.state !== NagiosState.OK) this.folded.set(c.id, { how: 'behind', into: [] });
+    }
+  }
+
+  /** Host statuses, with targets that have no host check reached (or not) through their parents. */
+  private reach(): Record<string, HostStatus> {
+    return reachStatuses(computeStatuses(this.hosts, this.hostsPolicy), this.hostsPolicy, (n) => this.hostCheckOf.has(n));
   }
 
   /** The hard states people were last told of, per member key (for tests and the status page). */
@@ -122,6 +159,10 @@ export class StateEngine {
   onResult(checkId: string, result: CheckResult, now: number): EngineEvent[] {
     const c = this.checks.get(checkId);
     if (!c) return [];
+    const back = this.backSince.get(checkId);
+    // Started while its host was still away (a run in flight when it came back): stale, not the re-check.
+    if (back !== undefined && result.startedAt < back) return this.holdAndRelease([{ type: 'recheck', checkIds: [checkId] }], now);
+    this.backSince.delete(checkId);
     const out = c.isHostCheck ? this.hostResult(c, result, now) : this.service(c, { kind: 'result', result }, now);
     return this.holdAndRelease(out, now);
   }
@@ -130,38 +171,66 @@ export class StateEngine {
    * A problem is not told while the host it runs on, or a host in front of it, is failing but not
    * yet confirmed (soft): those hosts are re-checked at once, and the problem is told, folded into
    * the host's incident, or dropped when they are. This is what keeps a dead router from sending
-   * one message per server behind it when the servers' checks happen to fail first.
+   * one message per server behind it when the servers' checks happen to fail first. A target with
+   * no host check of its own is reached through its parents, so its problems wait for them; and a
+   * twin (the same service seen through another target) waits for its primary, re-checked at once.
    */
   private holdAndRelease(events: EngineEvent[], now: number): EngineEvent[] {
     const out: EngineEvent[] = [];
     const rechecks = new Set<string>();
+    const fresh = new Set<Held>();
     for (const e of events) {
       if (e.type === 'problem' && e.level === 0) {
-        // A service looks at its own host (and behind it only if that fails); a host at its parents.
-        const waits = this.unconfirmed(e.subject.kind === 'service' ? [e.target] : (this.hostsPolicy[e.target]?.parents ?? []), now);
+        const waits = e.subject.kind === 'service' ? this.serviceWaits(e.target, e.subject.checkId, now) : this.unconfirmed(this.hostsPolicy[e.target]?.parents ?? [], now).map((h) => this.hostCheckOf.get(h)!);
+        const checkId = e.subject.kind === 'service' ? e.subject.checkId : this.hostCheckOf.get(e.target)!;
         if (waits.length) {
-          const checkId = e.subject.kind === 'service' ? e.subject.checkId : this.hostCheckOf.get(e.target)!;
-          this.held.set(checkId, { event: e, since: now, checkId });
-          for (const w of waits) rechecks.add(this.hostCheckOf.get(w)!);
+          const h = { event: e, since: now, checkId };
+          this.held.set(checkId, h);
+          fresh.add(h);
+          for (const w of waits) rechecks.add(w);
+          continue;
+        }
+        if (e.subject.kind === 'service') {
+          out.push(...this.settle(e, checkId));
           continue;
         }
       }
       out.push(e);
     }
-    for (const [id, h] of this.held) {
-      if (h.since === now && events.includes(h.event)) continue;
-      const r = this.release(h, now);
-      if (r === 'wait') continue;
-      this.held.delete(id);
-      out.push(...r);
+    // Releasing one problem (a primary told) can settle another (its twin): again until nothing moves.
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const [id, h] of this.held) {
+        if (fresh.has(h)) continue;
+        const r = this.release(h, now);
+        if (r === 'wait') continue;
+        this.held.delete(id);
+        out.push(...r);
+        moved = true;
+      }
     }
     if (rechecks.size) out.push({ type: 'recheck', checkIds: [...rechecks] });
     return out;
   }
 
+  /** Checks to look at before a service problem is told: the host (or the parents) it is reached through, and its primary. */
+  private serviceWaits(target: string, checkId: string, since: number): string[] {
+    const through = this.hostCheckOf.has(target) ? [target] : (this.hostsPolicy[target]?.parents ?? []);
+    const out = this.unconfirmed(through, since).map((h) => this.hostCheckOf.get(h)!);
+    const p = this.primaryOf(checkId);
+    const ps = p === undefined ? undefined : this.services.get(p);
+    if (p && ps && !this.folded.has(checkId)) {
+      // Not known to be up or down: stale, still soft, held for its own host, or stale since its host came back.
+      const unknown = ps.check.state === NagiosState.OK ? ps.check.lastCheck < since : ps.check.stateType === 'soft' || ps.awaitingRecheck || this.held.has(p);
+      if (unknown) out.push(p);
+    }
+    return out;
+  }
+
   /**
    * Hosts among these (and, behind a failing one, its ancestors) whose host check has not spoken
-   * since `since` or is failing but not yet hard: the ones to look at before telling anyone.
+   * since `since` or is failing but not yet hard: the ones to look at before telling anyone. A
+   * target without a host check stands for its parents.
    */
   private unconfirmed(names: string[], since: number, seen = new Set<string>()): string[] {
     const out: string[] = [];
@@ -169,7 +238,11 @@ export class StateEngine {
       if (seen.has(n)) continue;
       seen.add(n);
       const h = this.hosts[n];
-      if (!h || !this.hostCheckOf.has(n)) continue;
+      if (!h) continue;
+      if (!this.hostCheckOf.has(n)) {
+        out.push(...this.unconfirmed(this.hostsPolicy[n]?.parents ?? [], since, seen));
+        continue;
+      }
       const failing = h.check.state !== NagiosState.OK;
       if (h.check.lastCheck < since || (failing && h.check.stateType === 'soft')) out.push(n);
       else if (failing) out.push(...this.unconfirmed(this.hostsPolicy[n]?.parents ?? [], since, seen));
@@ -190,12 +263,79 @@ export class StateEngine {
     }
     const svc = this.services.get(h.checkId);
     if (!svc) return [];
-    if (svc.host !== 'UP' || svc.check.state === NagiosState.OK) {
+    // The host (or every parent) is confirmed down, or the problem went away: nothing more to wait for.
+    if (svc.host !== 'UP' || svc.check.state === NagiosState.OK) return this.settle(e, h.checkId);
+    return this.serviceWaits(e.target, h.checkId, h.since).length && now - h.since < HOLD_MAX_MS ? 'wait' : this.settle(e, h.checkId);
+  }
+
+  /**
+   * What becomes of a service problem once what it depends on is known: dropped (it went away),
+   * suppressed under its down host, folded behind a down parent (a target without a host check),
+   * folded into its primary's incident (a twin whose primary fails too), or told on its own.
+   */
+  private settle(e: ProblemEvent, checkId: string): EngineEvent[] {
+    const svc = this.services.get(checkId);
+    const c = this.checks.get(checkId);
+    if (!svc || !c || e.subject.kind !== 'service') return [];
+    const untold = () => this.services.set(checkId, { ...svc, notified: NagiosState.OK, problemNotifiedAt: null, lastNotifiedAt: null });
+    if (svc.check.state === NagiosState.OK) {
       // Not told after all: forget it was, so a problem still there later is told then.
-      this.services.set(h.checkId, { ...svc, notified: NagiosState.OK, problemNotifiedAt: null, lastNotifiedAt: null });
-      return svc.host !== 'UP' ? [{ type: 'suppressed', target: e.target, subject: e.subject, reason: 'host-down', state: e.state, text: e.text }] : [];
+      untold();
+      return [];
     }
-    return this.unconfirmed([e.target], h.since).length && now - h.since < HOLD_MAX_MS ? 'wait' : [{ ...e, text: svc.check.text }];
+    if (svc.host !== 'UP') {
+      untold();
+      if (!this.hostCheckOf.has(e.target)) return this.foldBehind(c, e.state, svc.check.text);
+      return [{ type: 'suppressed', target: e.target, subject: e.subject, reason: 'host-down', state: e.state, text: e.text }];
+    }
+    const into = this.twinInto(checkId);
+    if (into?.length) {
+      this.folded.set(checkId, { how: 'twin', into });
+      return [{ type: 'folded-service', how: 'twin', target: e.target, subject: e.subject, into, primary: this.primaryOf(checkId), state: e.state, text: svc.check.text }];
+    }
+    return [{ ...e, text: svc.check.text }];
+  }
+
+  /** The primary of a twin check, when configured and known. */
+  private primaryOf(checkId: string): string | undefined {
+    const p = this.checks.get(checkId)?.primary;
+    return p !== undefined && p !== checkId && this.services.has(p) ? p : undefined;
+  }
+
+  /** The targets whose incident a twin's problem joins: where its primary's problem is told, if it is. */
+  private twinInto(checkId: string): string[] | undefined {
+    const known = this.folded.get(checkId);
+    if (known?.how === 'twin') return known.into;
+    const p = this.primaryOf(checkId);
+    const ps = p === undefined ? undefined : this.services.get(p);
+    const pc = p === undefined ? undefined : this.checks.get(p);
+    if (!p || !ps || !pc || ps.check.state === NagiosState.OK) return undefined;
+    if (ps.notified !== NagiosState.OK && !this.held.has(p)) return [pc.target];
+    if (ps.host === 'UP') return undefined;
+    // The primary is silenced by its own host's outage: the twin joins the host's incident.
+    const reach = this.reach();
+    if (reach[pc.target] === 'DOWN') return this.hosts[pc.target]?.notified === 'DOWN' ? [pc.target] : undefined;
+    const roots = rootCauses(pc.target, reach, this.hostsPolicy);
+    return roots.length ? roots : undefined;
+  }
+
+  /** A problem of a target without a host check whose parents are all down: a member of the root cause's incident. */
+  private foldBehind(c: EngineCheck, state: string, text: string): EngineEvent[] {
+    const into = rootCauses(c.target, this.reach(), this.hostsPolicy);
+    this.folded.set(c.id, { how: 'behind', into });
+    this.behindTold.add(c.target);
+    return [{ type: 'folded-service', how: 'behind', target: c.target, subject: { kind: 'service', checkId: c.id, name: c.name, probe: c.probe }, into, state, text }];
+  }
+
+  /** A folded check is over; the `target:NAME` member closes with the last of its target's. */
+  private unfold(c: EngineCheck, text: string): EngineEvent[] {
+    const was = this.folded.get(c.id);
+    this.folded.delete(c.id);
+    if (was?.how === 'twin') return [{ type: 'unfolded', how: 'twin', target: c.target, key: c.id, text }];
+    if (!this.behindTold.has(c.target)) return [];
+    for (const [id, f] of this.folded) if (f.how === 'behind' && this.checks.get(id)?.target === c.target) return [];
+    this.behindTold.delete(c.target);
+    return [{ type: 'unfolded', how: 'behind', target: c.target, key: `target:${c.target}`, text }];
   }
 
   /** Time passed for one check (the caller wakes it when asked to by a `wake` event). */
@@ -242,6 +382,14 @@ export class StateEngine {
         }
       }
     }
+    // Targets without a host check are up or unreachable with their parents; their services hear it.
+    const reach = this.reach();
+    for (const s of this.checks.values()) {
+      const svc = this.services.get(s.id);
+      if (s.isHostCheck || this.hostCheckOf.has(s.target) || !svc) continue;
+      const to = reach[s.target] ?? 'UP';
+      if (svc.host !== to) out.push(...this.service(s, { kind: 'host', status: to }, now));
+    }
     return out;
   }
 
@@ -250,12 +398,36 @@ export class StateEngine {
     if (!prev) return [];
     const { state, effects } = transition(prev, input, c.policy, now);
     this.services.set(c.id, state);
+    if (input.kind === 'host' && input.status === 'UP' && prev.host !== 'UP') this.backSince.set(c.id, now);
     const subject: Subject = { kind: 'service', checkId: c.id, name: c.name, probe: c.probe };
     // An escalation comes with the problem re-sent at its level: one event says both.
     const escalated = effects.some((e) => e.type === 'escalate');
-    return effects
+    const events = effects
       .filter((e) => !(escalated && e.type === 'notify' && e.kind === 'problem'))
       .map((e) => serviceEvent(c, subject, e, state.check.text)).filter((e): e is EngineEvent => e !== undefined);
+    return this.refold(c, input, state, events);
+  }
+
+  /** The service engine's events for a check whose problem lives (or is to live) in another target's incident. */
+  private refold(c: EngineCheck, input: Parameters<typeof transition>[1], state: ServiceState, events: EngineEvent[]): EngineEvent[] {
+    const fold = this.folded.get(c.id)?.how;
+    const out: EngineEvent[] = [];
+    for (const e of events) {
+      // Newly failing behind a parent that is already down: straight into the parent's incident.
+      if (e.type === 'suppressed' && e.reason === 'host-down' && !this.hostCheckOf.has(c.target)) out.push(...this.foldBehind(c, e.state, e.text));
+      // Its incident is the primary's: reminders and escalations are the primary's to send.
+      else if (fold === 'twin' && (e.type === 'reminder' || e.type === 'escalation' || e.type === 'acknowledged')) continue;
+      else if (fold === 'twin' && e.type === 'recovery') out.push(...this.unfold(c, e.text));
+      // Reachable again and still failing: the member behind closes, the problem is told on its own.
+      else if (fold === 'behind' && e.type === 'problem') out.push(...this.unfold(c, e.text), e);
+      else out.push(e);
+      // The primary is back: its twins are looked at now, so one recovery says both.
+      const twins = e.type === 'recovery' ? [...this.folded].filter(([id, f]) => f.how === 'twin' && this.primaryOf(id) === c.id).map(([id]) => id) : [];
+      if (twins.length) out.push({ type: 'recheck', checkIds: twins });
+    }
+    // Reachable again and working: the member behind closes without a word of its own.
+    if (input.kind === 'result' && state.check.state === NagiosState.OK && (fold === 'behind' || (!fold && this.behindTold.has(c.target)))) out.push(...this.unfold(c, state.check.text));
+    return out;
   }
 }
 

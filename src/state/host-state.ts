@@ -134,3 +134,26 @@ export function transitionHosts(prev: HostsState, input: { host: string; result:
   }
   return { state, effects };
 }
+
+/**
+ * Statuses with the targets that have no host check of their own filled in from their parents: a
+ * target reached only through parents that are all DOWN or UNREACHABLE is UNREACHABLE (a vhost on a
+ * dead server), otherwise UP. `hasCheck` says which targets speak for themselves; their status is
+ * taken as it is. The result also serves `rootCauses`, which then walks through such targets.
+ */
+export function reachStatuses(statuses: Record<string, HostStatus>, policy: HostsPolicy, hasCheck: (name: string) => boolean): Record<string, HostStatus> {
+  const out: Record<string, HostStatus> = { ...statuses };
+  const memo: Record<string, HostStatus> = {};
+  const visiting = new Set<string>();
+  const reach = (name: string): HostStatus => {
+    if (hasCheck(name) || visiting.has(name)) return statuses[name] ?? 'UP';
+    if (memo[name]) return memo[name];
+    visiting.add(name);
+    const parents = (policy[name]?.parents ?? []).filter((p) => policy[p] !== undefined && !visiting.has(p));
+    const st: HostStatus = parents.length > 0 && parents.every((p) => reach(p) !== 'UP') ? 'UNREACHABLE' : 'UP';
+    visiting.delete(name);
+    return (memo[name] = st);
+  };
+  for (const name of Object.keys(policy)) out[name] = reach(name);
+  return out;
+}

@@ -76,6 +76,12 @@ export interface IncidentsTable {
   updated_at: number;
   /** JSON array of IncidentMember. */
   members: string;
+  /** `outage` or `attack` (schema 4). */
+  kind: string;
+  /** JSON array of IncidentLink; null when none. */
+  links: string | null;
+  /** JSON AttackFacts of an attack incident; null otherwise. */
+  attack: string | null;
 }
 
 /** The timeline: rows are only ever inserted. */

@@ -6,7 +6,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { NagiosState } from '../core/nagios.ts';
 import type { PerfDatum } from '../core/perfdata.ts';
-import type { IncidentEvent, IncidentMember, IncidentRecord, IncidentSeverity, IncidentStatus, IncidentEventKind } from '../core/incident.ts';
+import type { AttackFacts, IncidentEvent, IncidentLink, IncidentMember, IncidentRecord, IncidentSeverity, IncidentStatus, IncidentEventKind } from '../core/incident.ts';
 import { banKey, type BanRecord } from '../core/ban.ts';
 import type { BansTable, CheckStatesTable, IncidentEventsTable, IncidentsTable, ResultsTable, RollupsTable } from './database.ts';
 import type { CheckStateRecord, Rollup, StoredResult } from './types.ts';
@@ -126,6 +126,9 @@ export function incidentToRow(i: Omit<IncidentRecord, 'id'>): Insertable<Inciden
     resolved_at: i.resolvedAt === null ? null : Math.round(i.resolvedAt),
     updated_at: Math.round(i.updatedAt),
     members: JSON.stringify(i.members),
+    kind: i.kind ?? 'outage',
+    links: i.links?.length ? JSON.stringify(i.links) : null,
+    attack: i.attack ? JSON.stringify(i.attack) : null,
   };
 }
 
@@ -140,6 +143,10 @@ export function incidentFromRow(r: Selectable<IncidentsTable>): IncidentRecord {
     resolvedAt: r.resolved_at === null ? null : num(r.resolved_at),
     updatedAt: num(r.updated_at),
     members: JSON.parse(r.members) as IncidentMember[],
+    // What is absent stays absent: an outage without links reads back as it was written.
+    ...(r.kind === 'attack' ? { kind: 'attack' as const } : {}),
+    ...(r.links === null ? {} : { links: JSON.parse(r.links) as IncidentLink[] }),
+    ...(r.attack === null ? {} : { attack: JSON.parse(r.attack) as AttackFacts }),
   };
 }
 

@@ -27,6 +27,8 @@ import { missing, needs } from '../helpers/prereq.ts';
 import { printed, serverExecutor } from '../inspect/helpers.ts';
 import { startApache, type LabApache } from '../lab/daemons/apache.ts';
 import { createLab, type Lab } from '../lab/network.ts';
+import { assertSaid } from '../runbooks/said-check.ts';
+import { saidFrom } from '../../src/core/said.ts';
 import { waitFor } from '../lab/process.ts';
 import { apacheService } from './lab-services.ts';
 import { addCrowd, slowClientsFrom } from '../lab/crowd.ts';
@@ -86,8 +88,10 @@ describe('raise-worker-limit-restart on the lab Apache over SSH (MaxRequestWorke
 
     // The graceful raise declines here: that is why this action exists.
     const graceful = await runGuarded(createGuard(policySchema.parse({ mode: 'auto' }), systemClock), actions['raise-worker-limit'], ctx, {});
-    assert.equal(graceful.outcome.status, 'escalate');
+    // It says why and what it would take: this action, so no person is needed for it (respond() asks for this one instead).
+    assert.equal(graceful.outcome.status, 'failed');
     assert.match(graceful.outcome.why!, /the limit 5 cannot be raised: bounded by server-limit/);
+    assert.equal(graceful.outcome.instead?.type, 'raise-worker-limit-restart');
 
     // A config change with a restart: asked by default.
     const clock = new FakeClock();
@@ -144,7 +148,7 @@ describe('raise-worker-limit-restart on the lab Apache over SSH (MaxRequestWorke
     await apache.kill();
   });
 
-  test('a config broken elsewhere: the test fails, both files are restored byte for byte, Apache is never restarted and keeps serving, escalate', async (t) => {
+  test('a config already broken elsewhere: the test before any change fails, both files byte-identical with no backup, Apache is never restarted and keeps serving, escalate saying so', async (t) => {
     if (needs(t, prereq)) return;
     const { apache, limitsFile } = await cappedApache(lab, 8092);
     const originals = new Map([apache.mpmConfFile, limitsFile].map((f) => [f, readFileSync(f, 'utf8')]));
@@ -157,11 +161,12 @@ describe('raise-worker-limit-restart on the lab Apache over SSH (MaxRequestWorke
     const run = await runGuarded(guard, raiseRestart, ctxFor(apache), {});
     const texts = run.outcome.records.map((r) => `${r.kind}: ${r.text}`);
     assert.equal(run.outcome.status, 'escalate', texts.join('\n'));
-    assert.match(run.outcome.why!, /config test failed .*ThisIsNotADirective/);
-    assert.match(run.outcome.text, /the config is as it was and Apache was not restarted/);
-    for (const [f, text] of originals) assert.equal(readFileSync(f, 'utf8'), text, `${f} restored byte for byte`);
-    assert.ok(texts.some((x) => /^action: restored .*mpm_prefork\.conf from /.test(x)), texts.join('\n'));
-    assert.ok(texts.some((x) => /^action: restored .*server-limit\.conf from /.test(x)), texts.join('\n'));
+    assert.match(run.outcome.why!, /config test failed before any change .*ThisIsNotADirective/);
+    assert.match(run.outcome.text, /the config was already broken before mamoru touched it; nothing was changed/);
+    assert.match(run.outcome.say.en, /already broken before mamoru touched it .*Nothing was changed\..*will not start at its next restart/);
+    assert.match(run.outcome.say.ja, /すでに壊れていました.*何も変更していません。.*次回の再起動で起動しません/);
+    for (const [f, text] of originals) assert.equal(readFileSync(f, 'utf8'), text, `${f} byte for byte`);
+    assert.ok(!texts.some((x) => /backed up|restored|changed /.test(x)), texts.join('\n'));
     assert.ok(!texts.some((x) => /-k (stop|start)/.test(x)), 'never stopped onto a config that does not test clean');
     // The running Apache never saw any of it.
     assert.equal(apache.pid(), master);
@@ -193,9 +198,23 @@ describe('raise-worker-limit-restart on the lab Apache over SSH (MaxRequestWorke
       assert.equal(asked.outcome.status, 'pending');
       assert.match(asked.approval!.text, /^raise MaxRequestWorkers 5 -> 10 and ServerLimit 5 -> 10 in .*mpm_prefork\.conf:\d+, .*server-limit\.conf:2, then restart Apache on lab-server \(clients are cut for a few seconds\)$/);
       assert.equal(lineOf(limitsFile, /ServerLimit/), 'ServerLimit\t5', 'nothing changes while waiting');
+      // The message while it waits: why (ServerLimit), what it would take, and that it waits: no "needs a person", no contradiction.
+      assertSaid(res);
+      assert.equal(res.summary.escalation, undefined);
+      assert.match(res.verdictSay.en, /The limit can only go up together with ServerLimit 5, which takes a full restart of Apache/);
+      const waiting = res.records.filter((r) => r.kind === 'action' && r.data?.status === 'pending');
+      assert.equal(waiting.length, 1);
+      assert.equal(waiting[0]!.data!.type, 'raise-worker-limit-restart');
+      assert.deepEqual(saidFrom(waiting[0]!.data!.say), {
+        en: "Waiting for approval to raise Apache's MaxRequestWorkers from 5 to 10 and ServerLimit from 5 to 10 on lab-server, then restart Apache (visitors are cut for a few seconds).",
+        ja: 'lab-server の Apache の MaxRequestWorkers の 5 から 10 へ、ServerLimit の 5 から 10 への引き上げと、Apache の再起動（数秒間接続が切れます）について、承認をお待ちしています。',
+      });
       assert.equal(guard.approvals.approve(asked.approval!.id, 'operator'), true);
       const done = await asked.settled;
       assert.equal(done.status, 'done', done.records.map((r) => r.text).join('\n'));
+      const final = res.records.at(-1)!;
+      assert.equal(final.data!.status, 'done');
+      assert.match(saidFrom(final.data!.say)!.ja, /再起動しました。新しい上限 10 の反映と応答を確認済みです。$/);
       assert.equal(lineOf(limitsFile, /ServerLimit/), 'ServerLimit\t10');
       assert.equal(lineOf(apache.mpmConfFile, /MaxRequestWorkers/), 'MaxRequestWorkers\t10');
       assert.equal(await page(apache, lab.server.ip), apache.indexBody);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { actions } from '../../src/actions/index.ts';
 import { createGuard, policySchema, runGuarded } from '../../src/actions/policy.ts';
-import type { ActionContext } from '../../src/actions/types.ts';
+import { firstLine, type ActionContext } from '../../src/actions/types.ts';
 import { nextLimit, setDirective } from '../../src/actions/worker-limit.ts';
 import { FakeClock, systemClock } from '../../src/core/clock.ts';
 import type { Executor } from '../../src/executors/types.ts';
@@ -23,7 +23,7 @@ import { serverExecutor } from '../inspect/helpers.ts';
 import { startApache, type LabApache } from '../lab/daemons/apache.ts';
 import { createLab, type Lab } from '../lab/network.ts';
 import { acceptsTcp } from '../lab/process.ts';
-import { apacheService } from './lab-services.ts';
+import { apacheService, apacheServiceInput } from './lab-services.ts';
 
 const prereq = { root: true, commands: ['ip', 'apache2', '/usr/sbin/sshd'] };
 const raise = actions['raise-worker-limit'];
@@ -89,7 +89,7 @@ describe('raise-worker-limit on the lab Apache over SSH', () => {
     await apache.kill();
   });
 
-  test('a config broken elsewhere: the test fails, the file is restored byte for byte, Apache keeps serving its old limit, escalate', async (t) => {
+  test('a config already broken before mamoru touched it: the test before any change fails, nothing is changed (no backup, the file byte-identical), escalate saying so and that Apache will not start at its next restart', async (t) => {
     if (needs(t, prereq)) return;
     const apache = await startApache(lab, { port: 8082 });
     const original = readFileSync(apache.mpmConfFile, 'utf8');
@@ -99,18 +99,52 @@ describe('raise-worker-limit on the lab Apache over SSH', () => {
     assert.equal(apache.configTest().ok, false);
     const guard = createGuard(policySchema.parse({ mode: 'auto' }), systemClock);
     const run = await runGuarded(guard, raise, ctxFor(apache), {});
-    assert.equal(run.outcome.status, 'escalate', JSON.stringify(run.outcome, null, 1));
-    assert.match(run.outcome.why!, /config test failed .*ThisIsNotADirective/);
+    const texts = run.outcome.records.map((r) => `${r.kind}: ${r.text}`);
+    assert.equal(run.outcome.status, 'escalate', texts.join('\n'));
+    assert.match(run.outcome.text, /already broken before mamoru touched it; nothing was changed/);
+    assert.match(run.outcome.why!, /config test failed before any change .*ThisIsNotADirective/);
+    assert.match(run.outcome.why!, /Apache will not start at its next restart until a person fixes it: "AH00526: Syntax error on line 1 of .*zz-broken\.conf:"/);
+    // The message, in both languages: broken already, nothing changed, the next restart fails, the test's own first line quoted.
+    assert.match(run.outcome.say.en, /already broken before mamoru touched it \(the config test says "AH00526: Syntax error on line 1 of [^"]*zz-broken\.conf:"\)\. Nothing was changed\..*will not start at its next restart until a person fixes/);
+    assert.match(run.outcome.say.ja, /mamoru が触れる前からすでに壊れていました（設定テストの結果:「AH00526: Syntax error on line 1 of [^」]*zz-broken\.conf:」）。何も変更していません。.*次回の再起動で起動しません/);
+    assert.match(run.outcome.needed!.say.ja, /至急修正をお願いします/);
+    // Nothing was touched: the file byte for byte, no backup made, nothing written or reloaded.
     assert.equal(readFileSync(apache.mpmConfFile, 'utf8'), original);
-    assert.equal(limitLine(apache.mpmConfFile), 'MaxRequestWorkers\t5');
-    const texts = run.outcome.records.map((r) => r.text);
-    assert.ok(texts.some((x) => /^restored .*mpm_prefork\.conf from /.test(x)), texts.join('\n'));
-    assert.ok(!texts.some((x) => /graceful reload/.test(x)), 'never reloaded onto a config that does not test clean');
+    assert.equal(existsSync(join(lab.dir, 'backups')) ? readdirSync(join(lab.dir, 'backups')).length : 0, 0, 'no backup: nothing was going to change');
+    assert.ok(!texts.some((x) => /backed up|changed MaxRequestWorkers|restored|graceful reload/.test(x)), texts.join('\n'));
+    assert.ok(texts.some((x) => /^evidence: config test before any change .*: exit 1/.test(x)), texts.join('\n'));
     // The running Apache never saw any of it.
     assert.equal(apache.pid(), master);
     assert.doesNotMatch(apache.log(), /Graceful restart requested/);
     assert.equal(await page(apache, lab.server.ip), apache.indexBody);
     rmSync(join(apache.serverRoot, 'mods-enabled', 'zz-broken.conf'));
+    rmSync(join(lab.dir, 'backups'), { recursive: true, force: true });
+    await apache.kill();
+  });
+
+  test('a config test that fails only after the change: the file is restored byte for byte, Apache keeps serving its old limit, escalate saying the change was rolled back and the config is as it was', async (t) => {
+    if (needs(t, prereq)) return;
+    const apache = await startApache(lab, { port: 8088 });
+    const original = readFileSync(apache.mpmConfFile, 'utf8');
+    const master = apache.pid();
+    const input = apacheServiceInput(lab, apache);
+    // The operator's config test, here one that trips on the new value (as a site-specific check would).
+    const test = ['sh', '-c', 'if grep -q "MaxRequestWorkers[[:space:]]*5$" "$1"; then shift; exec "$@"; fi; echo "AH00526: Syntax error on line 3 of $1: value refused by the site check" >&2; exit 1', 'site-check', apache.mpmConfFile, ...input.config_test!];
+    const ctx = { ...ctxFor(apache), service: apacheService(lab, apache, { config_test: test }) };
+    const run = await runGuarded(createGuard(policySchema.parse({ mode: 'auto' }), systemClock), raise, ctx, {});
+    const texts = run.outcome.records.map((r) => `${r.kind}: ${r.text}`);
+    assert.equal(run.outcome.status, 'escalate', texts.join('\n'));
+    assert.match(run.outcome.why!, /the config test failed after the change .*value refused by the site check/);
+    assert.match(run.outcome.say.en, /the config test failed after the change \("AH00526: Syntax error on line 3 of .*"\), so the change was rolled back: the configuration is as it was and Apache was not reloaded\.$/);
+    assert.match(run.outcome.say.ja, /変更後の設定テストが失敗しました（「AH00526: .*」）、変更は元に戻しました。設定は変更前のままで、Apache の再読み込みはしていません。$/);
+    assert.doesNotMatch(run.outcome.say.en, /already broken/);
+    assert.equal(readFileSync(apache.mpmConfFile, 'utf8'), original);
+    assert.ok(texts.some((x) => /^evidence: config test before any change .*: exit 0/.test(x)), texts.join('\n'));
+    assert.ok(texts.some((x) => /^action: restored .*mpm_prefork\.conf from /.test(x)), texts.join('\n'));
+    assert.ok(!texts.some((x) => /graceful reload/.test(x)), 'never reloaded onto a config that does not test clean');
+    assert.equal(apache.pid(), master);
+    assert.doesNotMatch(apache.log(), /Graceful restart requested/);
+    assert.equal(await page(apache, lab.server.ip), apache.indexBody);
     rmSync(join(lab.dir, 'backups'), { recursive: true, force: true });
     await apache.kill();
   });
@@ -194,10 +228,23 @@ describe('raise-worker-limit on the lab Apache over SSH', () => {
     assert.equal(full.outcome.status, 'done');
     assert.equal(limitLine(apache.mpmConfFile), 'MaxRequestWorkers\t16');
     const none = await runGuarded(guard, raise, ctx, {});
-    assert.equal(none.outcome.status, 'escalate');
+    // Not a person's problem: the raise with a full restart gets past ServerLimit, and respond() asks for it instead.
+    assert.equal(none.outcome.status, 'failed');
     assert.match(none.outcome.why!, /the limit 16 cannot be raised: bounded by server-limit/);
+    assert.equal(none.outcome.instead?.type, 'raise-worker-limit-restart');
+    assert.match(none.outcome.say.en, /ServerLimit 16 caps it, and only a full restart of Apache can raise ServerLimit; that raise .* waits for approval\.$/);
+    assert.match(none.outcome.say.ja, /ServerLimit 16 が上限となっており/);
     rmSync(join(lab.dir, 'backups'), { recursive: true, force: true });
     await apache.kill();
+  });
+});
+
+describe('the config test\'s line quoted to a person', () => {
+  test('the first error line, past the warning Apache prints on every run; bounded, no control characters', () => {
+    const apache = "AH00558: apache2: Could not reliably determine the server's fully qualified domain name, using 127.0.1.1\nAH00526: Syntax error on line 1 of /etc/apache2/conf-enabled/x.conf:\nInvalid command 'Foo', perhaps misspelled\nAction '-t' failed.\n";
+    assert.equal(firstLine({ stdout: '', stderr: apache }), 'AH00526: Syntax error on line 1 of /etc/apache2/conf-enabled/x.conf:');
+    assert.equal(firstLine({ stdout: 'httpd: bad\u001b[31m thing\n', stderr: '' }), 'httpd: bad [31m thing');
+    assert.equal(firstLine({ stdout: '', stderr: `error ${'x'.repeat(500)}` }).length, 200);
   });
 });
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -15,6 +15,7 @@ import { silentLogger } from '../../src/core/log.ts';
 import { Daemon } from '../../src/daemon.ts';
 import { mamoru } from '../helpers/cli.ts';
 import { until } from '../helpers/wait.ts';
+import { freePort } from '../helpers/nginx.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mamoru-approvals-'));
 const marker = `mamoru-toy-${process.pid}`;
@@ -27,13 +28,6 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('start-service in ask mode waits for `mamoru approve`, then starts the service', async () => {
   const port = await freePort();
@@ -115,8 +109,11 @@ contacts:
   try {
     const mail = await until('the problem mail', () => smtp.mails[0]);
     const { body } = parseMail(mail.raw);
-    assert.match(body, /What mamoru found:\n[\s\S]*needs a person: /, body);
-    assert.match(body, /What mamoru did:\n[\s\S]*ran false: exit 1/, body);
+    // Told in its tense (issue 13): the start could not be done (with the command it ran), and a
+    // person must act, which the needed part says, never "nothing for now".
+    assert.match(body, /What mamoru could not do:\n- [^\n]*broken[^\n]*\n(?: {4}[^\n]*\n)*? {4}ran false: exit 1\n/, body);
+    assert.match(body, /What a person must do:\n- \S/, body);
+    assert.doesNotMatch(body, /Nothing for now|proposed|What mamoru did:/i, body);
   } finally {
     await daemon.stop();
     await smtp.close();

@@ -70,6 +70,8 @@ function contacts(extraOps = ''): string {
 
 test('a service stops and comes back: one problem mail and one recovery mail per contact, in their languages, and the timeline', async () => {
   const web = await service();
+  // Another service of another target, failing at the same moment (not the same service: that would be one incident).
+  const web2 = await service();
   const db = join(dir, 'one.db');
   const file = join(dir, 'one.yaml');
   writeFileSync(
@@ -86,7 +88,7 @@ targets:
   - name: other
     address: 127.0.0.1
     checks:
-      - { type: tcp, port: ${web.port} }
+      - { type: tcp, port: ${web2.port} }
 ${contacts()}`,
   );
   const start = smtp.mails.length;
@@ -94,11 +96,11 @@ ${contacts()}`,
   try {
     await new Promise((r) => setTimeout(r, 800));
     assert.equal(smtp.mails.length, start, 'nothing is sent while all is well');
-    await web.stop();
+    await Promise.all([web.stop(), web2.stop()]);
     const [ops] = await until('the problem mail to ops', () => mailsTo('ops@example.jp').length >= 1 && mailsTo('ops@example.jp'));
     const [client] = await until('the problem mail to the client', () => mailsTo('client@example.com').length >= 1 && mailsTo('client@example.com'));
     assert.match(ops!.headers.subject!, /^\[PROBLEM\] (web1|other): /);
-    // web1 and other share the port: two targets, two incidents; the client only hears of web1.
+    // web1 and other fail together: two targets, two incidents; the client only hears of web1.
     await until('both incidents told to ops', () => mailsTo('ops@example.jp').length >= 2);
     const opsMails = mailsTo('ops@example.jp');
     assert.deepEqual(opsMails.map((m) => m.headers.subject!.split(':')[0]).sort(), ['[PROBLEM] other', '[PROBLEM] web1']);
@@ -112,7 +114,7 @@ ${contacts()}`,
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(mailsTo('client@example.com').length, 1, 'a problem that stays is not sent again (no reminders configured)');
 
-    await web.start();
+    await Promise.all([web.start(), web2.start()]);
     const rec = await until('the recovery mail to the client', () => mailsTo('client@example.com')[1]);
     assert.match(rec.headers.subject!, /^【復旧】web1: /);
     assert.match(rec.body, /復旧しました/);
@@ -122,6 +124,7 @@ ${contacts()}`,
   } finally {
     await daemon.stop();
     await web.stop().catch(() => {});
+    await web2.stop().catch(() => {});
   }
 
   const list = await mamoru(['incidents', '--json', '-c', file]);

@@ -17,6 +17,7 @@ import { startApache, type LabApache } from '../lab/daemons/apache.ts';
 import { startSshd, type LabSshd } from '../lab/daemons/sshd.ts';
 import { createLab, type Lab } from '../lab/network.ts';
 import { parseMail, smtpPeer, type SmtpPeer } from '../notify/mail.ts';
+import { englishLines } from '../notify/timeline.ts';
 
 const prereq = { root: true, commands: ['ip', 'apache2', '/usr/sbin/sshd'] };
 let lab: Lab;
@@ -70,9 +71,11 @@ contacts:
     const mailed = Date.now() - t0;
     const { headers, body } = parseMail(problem.raw);
     assert.match(headers.subject!, /^【障害】web1: /);
-    assert.match(body, /■ 調査の結果\n[\s\S]*verdict: Apache is down on web1: port \d+ not listening, no master process/, body);
-    assert.match(body, /■ 実施した対応\n[\s\S]*apache2 -f \S+ -k start: exit 0/, body);
-    assert.match(body, /apache2 runs \(master \d+.*answers: HTTP OK/, 'verified before the mail went out');
+    // Wholly in Japanese (issue 13): the runbook's verdict and the start's outcome, in their tense.
+    assert.match(body, /■ 調査の結果\n- web1 の Apache が停止しています（プロセスがなく、ポート \d+ で待ち受けていません）。/, body);
+    assert.match(body, /■ 実施した対応\n- web1 の \S+ を起動しました。稼働と応答を確認済みです。/, 'started and verified before the mail went out');
+    assert.doesNotMatch(body, /■ (?:実施中の対応|対応できなかった内容|担当者による対応が必要です)/, body);
+    assert.deepEqual(englishLines(headers.subject!, body), [], body);
     assert.ok(apache.isRunning(), 'Apache runs again');
     const recovered = await until('the recovery mail', () => smtp.mails[1], 30_000);
     assert.match(parseMail(recovered.raw).headers.subject!, /^【復旧】web1: /);

@@ -114,7 +114,7 @@ targets:
       const inc = await until('the incident', () => daemon.alerting.incidents.current('web1'), 30_000);
       const timeline = await until('the runbook\'s action', async () => {
         const events = await storeOf(daemon).incidentEvents(inc.id);
-        return events.some((e) => e.kind === 'action') && events;
+        return events.some((e) => e.kind === 'action' && e.data?.type !== 'investigate') && events;
       }, 40_000);
       const shown = timeline.map((e) => `${e.kind}: ${e.text}`).join('\n');
       assert.ok(timeline.some((e) => e.kind === 'evidence' && /\bport 80\b/.test(e.text)), shown);
@@ -155,7 +155,7 @@ targets:
     assert.equal(daemon.reload().ok, true);
     const timeline = await until('the runbook\'s action after the reload', async () => {
       const events = await storeOf(daemon).incidentEvents(inc.id);
-      return events.some((e) => e.kind === 'action') && events;
+      return events.some((e) => e.kind === 'action' && e.data?.type !== 'investigate') && events;
     }, 20_000);
     assert.equal(daemon.alerting.incidents.current('local')?.id, inc.id, 'the same incident');
     assert.ok(timeline.some((e) => e.kind === 'action' && /\bweb\b/.test(e.text)), timeline.map((e) => `${e.kind}: ${e.text}`).join('\n'));

@@ -28,6 +28,7 @@ import { startApache, type LabApache } from '../lab/daemons/apache.ts';
 import { createLab, type Lab } from '../lab/network.ts';
 import { waitFor } from '../lab/process.ts';
 import { addCrowd, slowClientsFrom } from '../lab/crowd.ts';
+import { assertSaid } from './said-check.ts';
 
 const prereq = { root: true, commands: ['ip', 'apache2', '/usr/sbin/sshd'] };
 
@@ -85,7 +86,7 @@ describe('web runbooks against the lab Apache over SSH', () => {
     assert.equal(await (await fetch(`http://${lab.server.ip}/`)).text(), apache.indexBody);
     // The timeline has it all, in order: the failed page, the findings, the verdict, the start.
     const texts = timeline.map((r) => `${r.kind}: ${r.text}`);
-    const order = [/^evidence: http:\/\/[\d.]+\/ does not answer/, /^evidence: no apache2 master process/, /^evidence: verdict: Apache is down/, /^action: proposed: start-service/, /^action: ran env .* apache2 -f .* -k start: exit 0/, /^evidence: apache2 runs .* answers: HTTP OK/];
+    const order = [/^evidence: http:\/\/[\d.]+\/ does not answer/, /^evidence: no apache2 master process/, /^evidence: verdict: Apache is down/, /^action: started: start-service/, /^action: ran env .* apache2 -f .* -k start: exit 0/, /^evidence: apache2 runs .* answers: HTTP OK/];
     let at = -1;
     for (const re of order) {
       const i = texts.findIndex((x, j) => j > at && re.test(x));
@@ -94,6 +95,11 @@ describe('web runbooks against the lab Apache over SSH', () => {
     }
     assert.deepEqual(res.summary.actions, [res.actions[0]!.outcome.text]);
     assert.equal(res.summary.findings[0], res.verdict);
+    // Both languages, every line; the start told as started, then done.
+    assertSaid(res);
+    assert.match(res.verdictSay.ja, /^lab-server の Apache が停止しています（プロセスがなく、ポート 80 で待ち受けていません）。$/);
+    assert.match(res.actions[0]!.outcome.say.ja, /^lab-server の apache2 を起動しました。稼働と応答を確認済みです。$/);
+    assert.deepEqual(timeline.filter((r) => r.kind === 'action').map((r) => `${r.data!.type} ${r.data!.status}`).filter((x) => !x.endsWith(' step')), ['investigate started', 'start-service started', 'start-service done']);
     await apache.kill();
   });
 
@@ -113,6 +119,10 @@ describe('web runbooks against the lab Apache over SSH', () => {
       assert.equal(res.attack, undefined);
       assert.deepEqual(res.proposed.map((p) => p.type), ['raise-worker-limit']);
       assert.equal(res.actions[0]!.outcome.status, 'done', JSON.stringify(res.actions[0]!.outcome, null, 1));
+      assertSaid(res);
+      assert.match(res.verdictSay.en, /a surge of real visitors .* not an attack\. The limit can be raised without a restart\.$/);
+      assert.match(res.actions[0]!.outcome.say.ja, /MaxRequestWorkers（同時処理数の上限）を 5 から 10 に引き上げました（再起動なし）/);
+      assert.equal(res.summary.escalation, undefined);
       assert.equal(limitLine(apache.mpmConfFile), 'MaxRequestWorkers\t10');
       assert.equal((await inspectApacheWorkers(exec, { configFile: apache.configFile })).limit, 10);
       // In effect for real: the waiting clients got workers of their own, and a new visitor is served.
@@ -138,6 +148,8 @@ describe('web runbooks against the lab Apache over SSH', () => {
       assert.deepEqual(res.actions, []);
       assert.deepEqual(res.attack?.sources.map((s) => [s.address, s.connections]), [[lab.attacker.ip, 12]]);
       assert.deepEqual(res.attack?.ports, [apache.port]);
+      assertSaid(res);
+      assert.match(res.verdictSay.ja, /原因は攻撃で/);
       assert.equal(readFileSync(apache.mpmConfFile, 'utf8'), before);
       assert.ok(res.evidence.some((e) => e.what === 'workers' && /AH00161|server reached MaxRequestWorkers/.test(e.summary)), 'Apache said it reached the limit');
     } finally {
@@ -162,6 +174,12 @@ describe('web runbooks against the lab Apache over SSH', () => {
       assert.equal(out.status, 'escalate', JSON.stringify(out, null, 1));
       assert.match(out.why!, /the config test failed/);
       assert.match(res.summary.escalation!, /the config test failed/);
+      // Broken before mamoru touched it: said so, nothing changed, and the urgent part for a person.
+      assertSaid(res);
+      assert.match(out.say.en, /already broken before mamoru touched it .*Nothing was changed\..*will not start at its next restart/);
+      assert.match(res.summary.neededFromClient!, /broken .*until then Apache will not start at its next restart/);
+      assert.match(res.summary.neededSay!.ja, /次回の再起動で Apache が起動しません/);
+      assert.ok(res.records.some((r) => r.data?.needed === res.summary.neededFromClient && r.data?.neededSay !== undefined));
       assert.equal(readFileSync(apache.mpmConfFile, 'utf8'), original);
       assert.equal(apache.pid(), master);
       assert.equal(apache.workerPids().length, 5, 'still the old limit');

@@ -28,6 +28,7 @@ import { startPostfix, type LabPostfix } from '../lab/daemons/postfix.ts';
 import { createLab, type Lab } from '../lab/network.ts';
 import { waitFor } from '../lab/process.ts';
 import { failedLoginsScript } from '../lab/pop3-flood.ts';
+import { assertSaid } from './said-check.ts';
 
 const prereq = { root: true, commands: ['ip', 'nft', '/usr/sbin/sshd', 'dovecot', 'postfix'] };
 
@@ -88,6 +89,7 @@ describe('pop3-slow and mail-queue on the lab over SSH', () => {
     assert.equal(res.attack!.sources.length, 1, 'only the attacker');
     assert.match(res.verdict, new RegExp(`^POP3 on lab-server greets in [\\d.]+ s; attack from ${lab.attacker.ip.replaceAll('.', '\\.')} \\((1[5-9]|[2-9]\\d) SYN_RECV, 12 failed logins\\): evidence for the guard \\(block on port 110\\)$`));
     assert.deepEqual(res.proposed, [], 'blocking is the guard\'s, not an action here');
+    assertSaid(res);
     assert.ok(res.evidence.some((e) => e.what === 'auth-failures' && e.summary.includes(`${lab.attacker.ip} 12`)));
     assert.ok(res.records.some((r) => r.kind === 'evidence' && /^verdict: POP3 on lab-server/.test(r.text) && (r.data?.attack as { sources: unknown[] }).sources.length === 1));
     syn.kill('SIGKILL');
@@ -103,6 +105,7 @@ describe('pop3-slow and mail-queue on the lab over SSH', () => {
     const res = await respond(incident(service), triage);
     assert.match(res.verdict, /^25 messages in the mail queue on lab-server; top sender lab@\S+ \(25\); most deferred because "[^"]+" \(\d+\)$/);
     assert.match(res.summary.neededFromClient!, /^lab@\S+ has 25 of the 25 messages waiting on lab-server\. If that address did not send them/);
+    assertSaid(res);
     assert.deepEqual(res.actions, []);
     postfix.clearQueue();
     await waitFor('an empty queue', () => postfix.queueLength() === 0);
@@ -139,6 +142,7 @@ describe('disk-full on a real directory, locally', () => {
     const res = await respond(ctx, triage);
     assert.match(res.verdict, new RegExp(`^disk ${dir} on 127\\.0\\.0\\.1: ${dir}: largest ${dir}/logs \\(6\\.\\d MiB\\); 3\\.0 MiB under ${dir} is held by deleted files still open \\(largest ${gone}, by node ${holder.pid}\\)$`));
     assert.match(res.summary.neededFromClient!, /restarting that program frees it/);
+    assertSaid(res);
     assert.deepEqual(res.proposed, []);
   });
 });

@@ -21,6 +21,7 @@ import { missing, needs } from '../helpers/prereq.ts';
 import { printed, serverExecutor } from '../inspect/helpers.ts';
 import { startDovecot, type LabDovecot } from '../lab/daemons/dovecot.ts';
 import { createLab, type Lab } from '../lab/network.ts';
+import { assertSaid } from './said-check.ts';
 import { waitFor } from '../lab/process.ts';
 import { failedLoginsScript } from '../lab/pop3-flood.ts';
 
@@ -80,6 +81,9 @@ describe('pop3-slow on the lab Dovecot: failed logins name the attacker, SYN_REC
     assert.equal(greetings.length, 2, all);
     assert.match(greetings[0]!, new RegExp(`^POP3 greeting on ${re(lab.server.ip)}:110 after [\\d.]+ s: POP OK - `));
     assert.match(greetings[1]!, new RegExp(`^IMAP greeting on ${re(lab.server.ip)}:143 after [\\d.]+ s: IMAP OK - .*\\* OK`));
+    assertSaid(res);
+    assert.match(res.verdictSay.ja, /POP3 の応答に [\d.]+ 秒かかっています、IMAP の応答に [\d.]+ 秒かかっています/);
+    assert.match(res.verdictSay.ja, new RegExp(`原因はログイン攻撃です: ${attacker} から 15 分間に 12 回のログイン失敗`));
   });
 
   test('the guard already banned the attacker on port 110: said so, with its end, and nothing more to block', async (t) => {
@@ -90,6 +94,10 @@ describe('pop3-slow on the lab Dovecot: failed logins name the attacker, SYN_REC
     assert.match(res.verdict, new RegExp(`; attack from ${re(lab.attacker.ip)} failed 12 logins in 15 min and is already banned on port 110 until ${hhmm}: nothing more to block; evidence only, not grounds to block: 2\\d SYN_RECV from ${re(lab.client.ip)} `), res.verdict);
     assert.doesNotMatch(res.verdict, /block on port/);
     assert.deepEqual(res.attack?.ports, [], 'no port left to block');
+    assertSaid(res);
+    // Already blocked, said without an instant baked in (the ban's end stays in the data).
+    assert.match(res.verdictSay.ja, /すでにポート 110 で遮断済みです/);
+    assert.doesNotMatch(res.verdictSay.ja, /\d\d:\d\d/);
     assert.ok(res.evidence.some((e) => e.what === 'bans' && e.summary === 'bans in force: 1 ban'));
   });
 });

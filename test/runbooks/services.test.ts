@@ -26,6 +26,7 @@ import { startMariadb, type LabMariadb } from '../lab/daemons/mariadb.ts';
 import { startSnmpd, type Snmpd } from '../lab/daemons/snmpd.ts';
 import { startVsftpd, type LabVsftpd } from '../lab/daemons/vsftpd.ts';
 import { createLab, type Lab } from '../lab/network.ts';
+import { assertSaid } from './said-check.ts';
 import { acceptsTcp } from '../lab/process.ts';
 
 const prereq = { root: true, commands: ['ip', '/usr/sbin/sshd', 'mariadbd', 'vsftpd', 'snmpd', 'snmpget', 'dovecot'] };
@@ -65,6 +66,7 @@ describe('service runbooks against the lab daemons over SSH', () => {
     assert.equal(res.actions.length, 1);
     assert.equal(res.actions[0]!.mode, 'auto');
     assert.equal(res.actions[0]!.outcome.status, 'done', JSON.stringify(res.actions[0]!.outcome, null, 1));
+    assertSaid(res);
   }
 
   test('MariaDB stopped: mysql-down finds port 3306 closed and no mariadbd, starts it; it answers queries again', async (t) => {
@@ -114,6 +116,15 @@ describe('service runbooks against the lab daemons over SSH', () => {
     startedAndVerified(triage, res, 'snmp-agent-error', /^the SNMP agent \(snmpd\) is down on lab-server: UDP 161 not listening, no snmpd process; start it$/);
     const get = spawnSync('snmpget', ['-v2c', '-c', snmpd.community, '-t', '2', '-r', '1', lab.server.ip, '1.3.6.1.2.1.1.6.0'], { encoding: 'utf8' });
     assert.match(get.stdout, /mamoru lab/, get.stderr);
+    // The follow-up problem (another SNMP check that failed while the agent was down) runs the runbook again:
+    // the agent mamoru just started is no reason to ask the client about its community or firewall.
+    const followUp = classify({ text: `UNKNOWN - snmpbulkget: Timeout: No Response from ${lab.server.ip}`, service: 'Disk /' });
+    const again = await respond(incident(service, { alert: { text: 'UNKNOWN - snmpbulkget: Timeout' } }), { ...followUp, runbook: 'snmp-agent-error' });
+    assertSaid(again);
+    assert.match(again.verdict, /^the SNMP agent runs on lab-server \(pid \d+, started \d+ s ago\) and UDP 161 is open: the failed reading most likely dates from while it was down/);
+    assert.equal(again.summary.neededFromClient, undefined);
+    assert.doesNotMatch(`${again.verdictSay.en} ${again.verdictSay.ja}`, /community|firewall|コミュニティ|ファイアウォール/);
+    assert.deepEqual(again.actions, []);
   });
 
   test('Dovecot stopped, an IMAP alert: the generic service-down runbook starts it', async (t) => {
@@ -139,6 +150,8 @@ describe('service runbooks against the lab daemons over SSH', () => {
       assert.match(res.verdict, /^lab-server does not answer: PING CRITICAL - Packet loss = 100%.*, no TCP answer on 80; no other probe location to confirm it$/);
       assert.ok(res.evidence.some((e) => e.what === 'zones' && /no other probe location/.test(e.summary)));
       assert.match(res.summary.neededFromClient!, /console\.example\.invalid/);
+      assertSaid(res);
+      assert.match(res.summary.neededSay!.ja, /管理画面（https:\/\/console\.example\.invalid\/instances\/i-1）で状態をご確認ください/);
       assert.deepEqual(res.actions, []);
     } finally {
       lab.server.restore();

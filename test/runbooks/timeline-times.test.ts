@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -22,18 +21,12 @@ import { IncidentManager } from '../../src/incidents/manager.ts';
 import { respond } from '../../src/runbooks/run.ts';
 import { stores } from '../../src/store/index.ts';
 import { classify } from '../../src/triage/index.ts';
+import { freePort } from '../helpers/nginx.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mamoru-timeline-times-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 /** A port nothing listens on (the service is down). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 /** This machine, where every command and every file read takes one second of the fake clock. */
 function slowServer(clock: FakeClock): Executor {
@@ -104,7 +97,7 @@ test('a runbook and its start: every stored timeline record has the time its ste
     const found = (what: string) => stored.find((e) => e.data?.what === what)!.at;
     assert.ok(found('connect') < found('service') && found('service') < found('error-log'), lines);
     // The start's own records, written when it ended, keep their own times: look, run, verify.
-    const proposed = stored.findIndex((e) => /^proposed: start-service/.test(e.text));
+    const proposed = stored.findIndex((e) => /^started: start-service/.test(e.text) && e.data?.status === 'started');
     const action = stored.slice(proposed + 1);
     const look = action.find((e) => /^no mamoru-timeline-smtp master process/.test(e.text))!;
     const ran = action.find((e) => /^ran true: exit 0/.test(e.text))!;

@@ -43,6 +43,26 @@ export function runIncidentsContract(factory: HarnessFactory): void {
       assert.deepEqual(await again.incidentEvents(a.id), [e1, e2], 'the timeline survives a restart');
       assert.deepEqual(await again.incidents({ status: 'open' }), [b]);
     }));
+
+  test('incidents: an attack incident keeps its kind, its bans and its links to the outage it explains', (t) =>
+    withStores(factory, async (open, h) => {
+      const store = await open();
+      const outage = await store.createIncident({ target: 'acc-srv', status: 'open', severity: 'critical', title: 'acc-srv: pop3 CRITICAL', openedAt: T0, resolvedAt: null, updatedAt: T0, members: [] });
+      const ban = { address: '10.233.0.3', jail: 'pop3', tried: 'pop3', failures: 5, windowMs: 600_000, port: 110, until: T0 + 600_000, at: T0 + 1_000, country: 'CN' };
+      const attack = await store.createIncident({ target: 'acc-srv', status: 'resolved', severity: 'warning', title: 'acc-srv: attack blocked', openedAt: T0 + 1_000, resolvedAt: T0 + 1_000, updatedAt: T0 + 1_000, members: [], kind: 'attack', attack: { bans: [ban], total: 1 } });
+      assert.deepEqual(await store.incident(attack.id), attack);
+      const linked = { ...attack, links: [{ incident: outage.id, relation: 'explains' as const, at: T0 + 2_000, why: '10.233.0.3 banned on port 110', check: { probe: 'pop3', label: 'pop3' } }] };
+      await store.updateIncident(linked);
+      const explained = { ...outage, links: [{ incident: attack.id, relation: 'explained-by' as const, at: T0 + 2_000, why: '10.233.0.3 banned on port 110' }] };
+      await store.updateIncident(explained);
+      assert.deepEqual(await store.incident(attack.id), linked);
+      assert.deepEqual(await store.incident(outage.id), explained);
+      assert.equal((await store.incident(outage.id))!.kind, undefined, 'an outage reads back without a kind (absent means outage)');
+      if (cannotReopen(t, h)) return;
+      await store.close();
+      const again = await open();
+      assert.deepEqual(await again.incidents(), [linked, explained], 'kind, bans and links survive a restart');
+    }));
 }
 
 export function runBansContract(factory: HarnessFactory): void {

@@ -55,6 +55,25 @@ describe('sqlite store', () => {
     assert.equal(sqlite.schema.safeParse({ pth: './x.db' }).success, false);
   });
 
+  test('a schema 3 database is upgraded in place: its incidents read back as outages without links', async () => {
+    const path = join(root, 'schema3', 'mamoru.db');
+    const { migrations } = await import('../../src/store/migrations/index.ts');
+    const three = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '0004'));
+    const old = await sqlite.create(sqlite.schema.parse({ path }), { log: silentLogger, migrations: three });
+    assert.equal(old.schemaVersion, 3);
+    await old.close();
+    const raw = new BetterSqlite3(path);
+    raw.prepare("insert into incidents (target, status, severity, title, opened_at, resolved_at, updated_at, members) values ('web1', 'open', 'critical', 'web1: down', 1, null, 1, '[]')").run();
+    raw.close();
+    const store = await open({ path });
+    try {
+      assert.equal(store.schemaVersion, 4);
+      assert.deepEqual(await store.incidents(), [{ id: 1, target: 'web1', status: 'open', severity: 'critical', title: 'web1: down', openedAt: 1, resolvedAt: null, updatedAt: 1, members: [] }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('creates the data directory, uses WAL, and shows schema_version to any SQLite client', async () => {
     const path = join(root, 'fresh', 'nested', 'data', 'mamoru.db');
     const store = await open({ path });

@@ -22,6 +22,8 @@ export function serviceWords(m: Pick<IncidentMember, 'probe' | 'kind' | 'label'>
 export function plainSentence(m: IncidentMember, target: string, lang: Language, firstNews = false): string {
   const w = words[lang];
   if (m.kind === 'folded-host') return m.recoveredAt !== undefined ? w.behindBack(m.label) : w.behind(m.label);
+  if (m.kind === 'folded-target') return m.recoveredAt !== undefined ? w.behindBack(m.label) : w.behindServer(m.label, target);
+  if (m.kind === 'twin') return m.recoveredAt !== undefined ? w.twinBack(m.label, m.probe) : w.twin(m.label, m.probe);
   if (m.kind === 'host') return m.recoveredAt !== undefined ? (firstNews ? w.hostBackMeanwhile(target) : w.hostBack(target)) : w.hostDown(target);
   const subject = subjectOf(m);
   // A member closed with its incident still holds its problem's words: no reading to quote then.
@@ -38,6 +40,8 @@ export function plainSentence(m: IncidentMember, target: string, lang: Language,
 export function headlineMember(members: readonly IncidentMember[], recovered: boolean): IncidentMember | undefined {
   const rank = (m: IncidentMember) => {
     if (m.kind === 'host') return 0;
+    // A target behind, or a twin, is said beside its cause, never in its place.
+    if (m.kind === 'folded-target' || m.kind === 'twin') return 9;
     const subject = subjectOf(m);
     const base = subject.kind === 'snmp-agent' ? 1 : 2;
     if (recovered || m.kind !== 'service') return base;

@@ -1,7 +1,8 @@
 /**
  * Template fields and rendering. The field list is closed: a template naming a field that does
  * not exist is a config error at load (with the path), never an empty hole in a message sent at
- * 3 a.m. Values are plain text; nothing here is evaluated.
+ * 3 a.m. Values are plain text; nothing here is evaluated. A section field with nothing in it is
+ * "-" (`report` is empty instead: its sections carry their own headings).
  */
 export const templateFields = {
   incident: 'incident number, e.g. #12',
@@ -14,9 +15,15 @@ export const templateFields = {
   since: 'when the problem started (local time of the contact)',
   recovered_at: 'when it recovered (local time of the contact)',
   duration: 'how long the problem has lasted (or lasted)',
-  findings: 'what mamoru found out (evidence from runbooks)',
-  actions: 'what mamoru did about it',
-  needed: 'what is needed from the client',
+  report: 'what mamoru found, did, is doing, waits for approval for, would do (dry run), could not do, and what is needed: each section that has something, under its heading, in the contact\'s language (empty sections are left out)',
+  findings: 'what mamoru found out: the verdict, then the findings',
+  actions: 'every action in one list, each line labelled with its tense ("Done: ...", "Waiting for approval: ...")',
+  done: 'what mamoru did, each action with its result',
+  in_progress: 'actions started and not finished when the message was written',
+  awaiting_approval: 'actions waiting for a person\'s approval (ask mode), with what they would change',
+  would_do: 'what mamoru would do (dry run: nothing was changed)',
+  could_not: 'what mamoru could not do',
+  needed: 'what is needed from the client, and what a person must do when mamoru could not finish',
   level: 'escalation level',
   by: 'who acknowledged',
   comment: "the acknowledgement's comment",

@@ -6,7 +6,8 @@
  */
 import type { Matter, Reading, Subject, Why } from './cause.ts';
 
-export type Language = 'en' | 'ja';
+export type { Language } from '../../core/said.ts';
+import type { Language } from '../../core/said.ts';
 
 /** The service a probe watches, named as a client would name it. */
 const services: Record<string, Record<Language, string>> = {
@@ -37,7 +38,15 @@ export interface Words {
   /** A host behind a down parent (folded into the parent's incident). */
   behind(h: string): string;
   behindBack(h: string): string;
+  /** A target without a host check of its own behind the down server `parent` (folded into its incident). */
+  behindServer(h: string, parent: string): string;
+  /** The same service seen through target `h` (a twin), failing with this incident's check, and back. */
+  twin(h: string, probe: string | undefined): string;
+  twinBack(h: string, probe: string | undefined): string;
 }
+
+/** What a twin is the same of, by probe: "the same web server". */
+const same = (probe: string | undefined, l: Language) => ({ http: { en: 'web server', ja: 'ウェブサーバー' }, smtp: { en: 'mail server', ja: 'メールサーバー' }, pop3: { en: 'mail server', ja: 'メールサーバー' }, imap: { en: 'mail server', ja: 'メールサーバー' }, ftp: { en: 'FTP server', ja: 'FTP サーバー' }, mysql: { en: 'database server', ja: 'データベースサーバー' } })[probe ?? '']?.[l] ?? { en: 'service', ja: 'サービス' }[l];
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const en$ = (n: number) => n.toLocaleString('en-US');
@@ -144,6 +153,9 @@ export const en: Words = {
   hostBackMeanwhile: (h) => `The server ${h} stopped answering on the network and answers again.`,
   behind: (h) => `${h} cannot be reached because the server or network in front of it is down.`,
   behindBack: (h) => `${h} can be reached again.`,
+  behindServer: (h, parent) => `${h} cannot be reached because the server in front of it (${parent}) is down.`,
+  twin: (h, probe) => `${h} (the same ${same(probe, 'en')}) is affected too.`,
+  twinBack: (h, probe) => `${h} (the same ${same(probe, 'en')}) works again.`,
 };
 
 function jaOver(s: Subject, m: Extract<Matter, { kind: 'over' }>, h: string): string {
@@ -227,6 +239,9 @@ export const ja: Words = {
   hostBackMeanwhile: (h) => `サーバー ${h} がネットワーク上で応答しない状態でしたが、復旧しました。`,
   behind: (h) => `${h} は手前のサーバーまたはネットワークの障害により到達できません。`,
   behindBack: (h) => `${h} に再び到達できるようになりました。`,
+  behindServer: (h, parent) => `${h} は手前のサーバー（${parent}）が停止しているため到達できません。`,
+  twin: (h, probe) => `${h}（同じ${same(probe, 'ja')}）にも影響が出ています。`,
+  twinBack: (h, probe) => `${h}（同じ${same(probe, 'ja')}）も復旧しました。`,
 };
 
 export const words: Record<Language, Words> = { en, ja };

@@ -7,6 +7,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import initial from './0001-initial.ts';
 import incidents from './0002-incidents.ts';
 import bans from './0003-bans.ts';
+import incidentKinds from './0004-incident-kinds.ts';
 
 /** The SQL dialects the shared store code speaks. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -21,6 +22,7 @@ export const migrations: Record<string, StoreMigration> = {
   '0001-initial': initial,
   '0002-incidents': incidents,
   '0003-bans': bans,
+  '0004-incident-kinds': incidentKinds,
 };
 
 /** The schema version a migration name stands for: `0003-rollups` is 3. */
