@@ -221,6 +221,11 @@ export class Attacks {
     return this.explain(outage, now);
   }
 
+  /** Whether an attack incident known here holds a ban of this address still in force. */
+  knows(target: string, address: string, now: number): boolean {
+    return this.live(target, now).some((inc) => inc.attack!.bans.some((b) => b.address === address && inForce(b, now)));
+  }
+
   /** The attack incident (known here) with this id. */
   find(id: number): IncidentRecord | undefined {
     for (const list of this.recent.values()) for (const inc of list) if (inc.id === id) return inc;

@@ -13,9 +13,9 @@ import type { Said } from '../core/said.ts';
 import type { EngineEvent, Subject } from '../state/engine.ts';
 import type { Store } from '../store/types.ts';
 import type { BanDigestLimits } from './ban-digest.ts';
-import { Attacks, type AttackPolicy, type BanReport } from './attacks.ts';
+import { Attacks, triedOf, type AttackPolicy, type BanReport } from './attacks.ts';
 
-export type IncidentStore = Pick<Store, 'createIncident' | 'updateIncident' | 'appendIncidentEvent' | 'incidents' | 'incident' | 'incidentEvents'>;
+export type IncidentStore = Pick<Store, 'createIncident' | 'updateIncident' | 'appendIncidentEvent' | 'incidents' | 'incident' | 'incidentEvents'> & Partial<Pick<Store, 'bans'>>;
 
 export type NewsEvent = 'open' | 'update' | 'recovered' | 'reminder' | 'escalation' | 'acknowledged';
 
@@ -167,8 +167,31 @@ export class IncidentManager {
     return this.enqueue(async () => {
       // Recovered meanwhile (a runbook may finish after the fix): the attack still explains it.
       const outage = [...this.byTarget.values()].find((i) => i.id === incidentId);
-      return outage ? this.attacks.attackers(outage, addresses, by, now) : [];
+      if (!outage) return [];
+      const adopted = await this.adoptBans(outage.target, addresses, now);
+      return [...adopted, ...(await this.attacks.attackers(outage, addresses, by, now))];
     });
+  }
+
+  /**
+   * Bans of named addresses that the store holds but no attack incident here knows: another mamoru
+   * banned them (the guard on the server, this one watching from outside, one store). They become
+   * this side's attack incident, so the outage they explain is linked and its contacts are told.
+   */
+  private async adoptBans(target: string, addresses: readonly string[], now: number): Promise<IncidentNews[]> {
+    if (!this.opts.store.bans) return [];
+    const wanted = new Set(addresses.filter((a) => !this.attacks.knows(target, a, now)));
+    if (wanted.size === 0) return [];
+    const rows = (await this.opts.store.bans({ activeAt: now })).filter((r) => wanted.has(r.address)).slice(0, 20);
+    const news: IncidentNews[] = [];
+    for (const r of rows) {
+      const text = `banned ${r.address}${r.port ? ` on port ${r.port}` : ''} (by the guard of another mamoru, jail ${r.jail}): ${r.reason}`.slice(0, 500);
+      const jail = r.jail.toLowerCase();
+      const filter = ['dovecot', 'courier', 'vpopmail', 'postfix-sasl', 'sshd', 'vsftpd', 'proftpd', 'pure-ftpd', 'apache-auth', 'nginx-auth'].find((f) => jail.includes(f.split('-')[0]!)) ?? jail;
+      const report = { address: r.address, jail: r.jail, tried: triedOf(filter, '', r.port), port: r.port, until: r.until, banCount: r.banCount, adopted: true };
+      news.push(...(await this.attacks.ban(target, text, report, now)).news);
+    }
+    return news;
   }
 
   /** The attack incident with this id while it is known here (recent bans). */

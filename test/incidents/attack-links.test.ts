@@ -120,3 +120,27 @@ test('attacks: all tells a new attack at once; none never, yet the outage still 
     await none.store.close();
   }
 });
+
+test('a ban another mamoru made (the guard on the server, one store) is adopted when a runbook names its address', async () => {
+  const path = join(root, `shared-${++n}.db`);
+  const guard = await open(path);
+  const central = await open(path);
+  try {
+    // The guard's side bans and stores it; the central side only watches and runs the runbook.
+    await guard.store.saveBan({ address: '10.233.0.3', port: 110, proto: 'tcp', jail: 'dovecot', reason: '5 failures in 10m (dovecot)', createdAt: T0, until: T0 + 600_000, banCount: 1 });
+    const [opened] = await central.m.handle([pop3Slow], T0 + 2_000);
+    const news = await central.m.noteAttackers(opened!.incident.id, ['10.233.0.3'], 'pop3-slow', T0 + 3_000);
+    assert.deepEqual(events(news), ['outage update', 'attack open'], 'linked and told on the side that tells');
+    const attack = news[1]!.incident;
+    assert.equal(attack.kind, 'attack');
+    assert.deepEqual(attack.attack?.bans.map((b) => [b.address, b.port, b.tried, b.until]), [['10.233.0.3', 110, 'pop3', T0 + 600_000]]);
+    assert.deepEqual((await central.store.incident(opened!.incident.id))!.links?.map((l) => [l.incident, l.relation]), [[attack.id, 'explained-by']]);
+    // Named again: the same attack, not a second one.
+    assert.deepEqual(events(await central.m.noteAttackers(opened!.incident.id, ['10.233.0.3'], 'pop3-slow', T0 + 4_000)), []);
+    // An address the store has no ban for is not made up.
+    assert.deepEqual(events(await central.m.noteAttackers(opened!.incident.id, ['192.0.2.1'], 'pop3-slow', T0 + 5_000)), []);
+  } finally {
+    await central.store.close();
+    await guard.store.close();
+  }
+});
