@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './core/clock.ts';
 import type { CheckResult } from './core/result.ts';
 import { formatPerfdata } from './core/perfdata.ts';
+import { agentCause } from './notify/templates/cause.ts';
 import { NagiosState, stateByName } from './core/nagios.ts';
 import type { SecretLookup } from './core/secrets.ts';
 import type { PlannedCheck } from './config/checks.ts';
@@ -97,6 +98,9 @@ export function engineChecks(cfg: Config, planned: readonly PlannedCheck[]): Eng
   });
 }
 
+/** How long a fix that worked has to show in its check (run again at once) before its update is sent anyway. */
+const FIX_SHOWS_MS = 3_000;
+
 /**
  * check_snmp's text names only the value (`SNMP CRITICAL - *1500*`); its limit is in the perfdata.
  * What people are told of an snmp check carries the plugin's whole line, as Nagios hands it on, so
@@ -123,6 +127,8 @@ export class Alerting {
   private unremediatedNoted = new Set<string>();
   /** `incident check` pairs a runbook has been started for (a reload starts the others'). */
   private remediated = new Set<string>();
+  /** Updates waiting to see whether a fix shows (cleared on stop). */
+  private laters = new Set<ReturnType<Clock['setTimeout']>>();
 
   constructor(
     cfg: Config,
@@ -139,6 +145,7 @@ export class Alerting {
         return c ? effectivePort(c) : undefined;
       },
       attacks: () => this.cfg.notifications.attacks,
+      cause: agentCause,
     });
     this.dispatcher = this.makeDispatcher(cfg);
     this.actionGuard = createActionGuard(cfg.remediation.policy, deps.clock);
@@ -229,6 +236,14 @@ export class Alerting {
       else rest.push(e);
     }
     if (rest.length === 0) return;
+    // A check that recovers may be what its target's other problems hung on (the SNMP agent, the
+    // database behind the site): those are looked at again at once, not at their next interval.
+    for (const e of rest) {
+      if (e.type !== 'recovery' || e.subject.kind !== 'service') continue;
+      const inc = this.incidents.current(e.target);
+      const recovered = e.subject.checkId;
+      for (const m of inc?.status === 'open' ? inc.members : []) if (m.kind === 'service' && m.recoveredAt === undefined && m.key !== recovered && this.planned.has(m.key)) this.deps.runNow(m.key);
+    }
     const dispatcher = this.dispatcher;
     void this.incidents.handle(rest, this.deps.clock.now()).then((news) => {
       for (const e of rest) if (e.type === 'problem') this.remediate(e, dispatcher);
@@ -350,8 +365,20 @@ export class Alerting {
       // Finished after the first message went out: the contacts hear what was done in an update.
       // A diagnosis alone is news too while the problem lasts (a recovery message carries it otherwise).
       const late = this.deps.clock.now() - now > this.cfg.remediation.wait;
-      const stillOpen = this.incidents.openIncidents().some((i) => i.id === inc.id);
-      if (late && (r.summary.actions.length || r.summary.escalation || (r.runbook && stillOpen))) this.tellLater(inc.id, now);
+      const isOpen = () => this.incidents.openIncidents().some((i) => i.id === inc.id);
+      if (late && (r.summary.actions.length || r.summary.escalation || (r.runbook && isOpen()))) {
+        // A fix that worked shows in a moment (its check runs again at once): the recovery message
+        // then tells what was found and done, and an update just before it would say it twice.
+        const fixed = r.actions.length > 0 && r.actions.every((a) => a.outcome.status === 'done' || a.outcome.status === 'no-op');
+        if (fixed && check) {
+          const timer = this.deps.clock.setTimeout(() => {
+            this.laters.delete(timer);
+            if (isOpen()) this.tellLater(inc.id, now);
+          }, FIX_SHOWS_MS + this.cfg.notifications.settle);
+          this.laters.add(timer);
+        }
+        else this.tellLater(inc.id, now);
+      }
       for (const a of r.actions) {
         const pending = a.outcome.status === 'pending';
         const asked = this.deps.clock.now();
@@ -415,6 +442,8 @@ export class Alerting {
     this.stopped = true;
     for (const t of this.wakes.values()) this.deps.clock.clearTimeout(t);
     this.wakes.clear();
+    for (const t of this.laters) this.deps.clock.clearTimeout(t);
+    this.laters.clear();
     await this.incidents.handle([], this.deps.clock.now());
     while (this.remediating.size) await Promise.allSettled([...this.remediating]);
     await this.dispatcher.stop();

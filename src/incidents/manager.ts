@@ -40,6 +40,13 @@ export interface IncidentManagerOptions {
   checkPort?: ((checkId: string) => number | undefined) | undefined;
   /** Which blocked attacks the contacts hear of (`notifications.attacks`). @defaultValue 'linked' */
   attacks?: (() => AttackPolicy) | undefined;
+  /**
+   * What the notify room reads in a member (notify/templates/cause.ts): `agent`, the member is an
+   * SNMP agent itself; `unreadable`, its reading was lost because the agent does not answer. A
+   * reading lost while the agent is down, and the agent's return while those readings are still
+   * to be taken again, are recorded but are no news of their own.
+   */
+  cause?: { agent(m: IncidentMember): boolean; unreadable(m: IncidentMember): boolean } | undefined;
 }
 
 const severityRank: Record<IncidentSeverity, number> = { ok: 0, unknown: 1, warning: 2, critical: 3, down: 4 };
@@ -61,6 +68,9 @@ function severityOf(m: IncidentMember): IncidentSeverity {
  * it until they are seen again (folded hosts only ride along: they speak for themselves).
  */
 const open = (m: IncidentMember) => m.kind !== 'folded-host' && m.recoveredAt === undefined;
+
+/** The service a port stands for, for a ban whose filter is not known here. */
+const PORT_SERVICE: Record<number, string> = { 21: 'ftp', 22: 'ssh', 25: 'smtp', 465: 'smtp', 587: 'smtp', 80: 'http', 443: 'http', 110: 'pop3', 995: 'pop3', 143: 'imap', 993: 'imap' };
 
 export class IncidentManager {
   /** The current incident of each target: open, or resolved and still within its cool-down. */
@@ -182,13 +192,24 @@ export class IncidentManager {
     if (!this.opts.store.bans) return [];
     const wanted = new Set(addresses.filter((a) => !this.attacks.knows(target, a, now)));
     if (wanted.size === 0) return [];
+    // The other side's attack incident, when it is in this store too: taken up, not made twice.
+    // (Both sides then write its record; the timeline keeps every link either way.)
+    for (const inc of await this.opts.store.incidents({ limit: 200 })) {
+      if (inc.kind !== 'attack' || inc.target !== target) continue;
+      if (!inc.attack?.bans.some((b) => wanted.has(b.address) && (b.until === undefined || b.until > now))) continue;
+      this.attacks.restore(inc, now);
+      for (const b of inc.attack.bans) wanted.delete(b.address);
+    }
+    if (wanted.size === 0) return [];
     const rows = (await this.opts.store.bans({ activeAt: now })).filter((r) => wanted.has(r.address)).slice(0, 20);
     const news: IncidentNews[] = [];
     for (const r of rows) {
       const text = `banned ${r.address}${r.port ? ` on port ${r.port}` : ''} (by the guard of another mamoru, jail ${r.jail}): ${r.reason}`.slice(0, 500);
-      const jail = r.jail.toLowerCase();
-      const filter = ['dovecot', 'courier', 'vpopmail', 'postfix-sasl', 'sshd', 'vsftpd', 'proftpd', 'pure-ftpd', 'apache-auth', 'nginx-auth'].find((f) => jail.includes(f.split('-')[0]!)) ?? jail;
-      const report = { address: r.address, jail: r.jail, tried: triedOf(filter, '', r.port), port: r.port, until: r.until, banCount: r.banCount, adopted: true };
+      // What was tried: the filter the ban's reason names (`5 failures in 1m (dovecot)`), else the port's service.
+      const words = `${r.jail} ${r.reason}`.toLowerCase();
+      const filter = ['dovecot', 'courier', 'vpopmail', 'postfix-sasl', 'sshd', 'vsftpd', 'proftpd', 'pure-ftpd', 'apache-auth', 'nginx-auth'].find((f) => words.includes(f));
+      const tried = filter ? triedOf(filter, '', r.port) : (r.port !== undefined ? PORT_SERVICE[r.port] : undefined) ?? 'logins';
+      const report = { address: r.address, jail: r.jail, tried, port: r.port, until: r.until, banCount: r.banCount, adopted: true };
       news.push(...(await this.attacks.ban(target, text, report, now)).news);
     }
     return news;
@@ -374,7 +395,9 @@ export class IncidentManager {
     inc.members = inc.members.filter((m) => m.key !== key).concat(existing && existing.recoveredAt === undefined ? { ...member, since: existing.since } : member);
     await this.event(inc, 'problem', `${who}: ${text}`, now, { state });
     await this.save(inc, now);
-    news.push({ incident: inc, event: 'update', changes: [`${who}: ${text}`], level: 0 });
+    const c = this.opts.cause;
+    const explained = c !== undefined && c.unreadable(member) && inc.members.some((x) => open(x) && x.key !== key && c.agent(x));
+    if (!explained) news.push({ incident: inc, event: 'update', changes: [`${who}: ${text}`], level: 0 });
   }
 
   private async recovery(target: string, subject: Subject, text: string, now: number, news: IncidentNews[]): Promise<void> {
@@ -396,7 +419,10 @@ export class IncidentManager {
     await this.event(inc, 'recovered', `${who} recovered after ${Math.round((now - m.since) / 1000)} s: ${text}`, now);
     if (inc.members.some(open)) {
       await this.save(inc, now);
-      if (!folded) news.push({ incident: inc, event: 'update', changes: [`${who} recovered: ${text}`], level: 0 });
+      const c = this.opts.cause;
+      // The agent is back and what it serves is about to be read again: that is the news, not this.
+      const following = c !== undefined && c.agent(m) && inc.members.filter(open).every((x) => c.unreadable(x));
+      if (!folded && !following) news.push({ incident: inc, event: 'update', changes: [`${who} recovered: ${text}`], level: 0 });
       return;
     }
     inc.status = 'resolved';

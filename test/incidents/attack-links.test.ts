@@ -144,3 +144,22 @@ test('a ban another mamoru made (the guard on the server, one store) is adopted 
     await guard.store.close();
   }
 });
+
+test("the guard's own attack incident in the shared store is taken up, not made twice", async () => {
+  const path = join(root, `shared-${++n}.db`);
+  const guard = await open(path);
+  const central = await open(path);
+  try {
+    const banned = await ban(guard.m, '10.233.0.3', T0, 110);
+    await guard.store.saveBan({ address: '10.233.0.3', port: 110, proto: 'tcp', jail: 'pop3', reason: '5 failures', createdAt: T0, until: T0 + 600_000, banCount: 1 });
+    // The central side's outage is on another port (IMAP slow): only the runbook's naming links it.
+    const [opened] = await central.m.handle([{ ...pop3Slow, subject: { kind: 'service', checkId: 'acc-srv/imap', name: 'imap', probe: 'imap' } }], T0 + 2_000);
+    const news = await central.m.noteAttackers(opened!.incident.id, ['10.233.0.3'], 'pop3-slow', T0 + 3_000);
+    assert.deepEqual(events(news), ['outage update', 'attack open']);
+    assert.equal(news[1]!.incident.id, banned.incidentId, 'the same attack incident');
+    assert.equal((await central.store.incidents({ limit: 50 })).filter((i) => i.kind === 'attack').length, 1);
+  } finally {
+    await central.store.close();
+    await guard.store.close();
+  }
+});

@@ -185,3 +185,13 @@ test('the first message before the runbook has a verdict says the cause is being
   assert.doesNotMatch(later.text, /原因を調査しております/, later.text);
   assert.equal(section(later.text, '■ 調査の結果')!.split('\n')[0], '- web1 の Apache が停止しています（プロセスがなく、ポート 80 が閉じています）。', 'the findings stay findings');
 });
+
+test('found: the verdict and the first six findings; the others are counted, not listed', () => {
+  const many = Array.from({ length: 10 }, (_, i) => evidence(`port ${1000 + i}: 0 connections`, said(`Port ${1000 + i} has no connections.`, `ポート ${1000 + i} の接続は 0 件です。`), { what: 'connections' }));
+  const records = [verdict('pop3-slow', 'the cause is a login attack', said('The cause is a login attack.', '原因はログイン攻撃です。')), ...many];
+  const ja = message(jaContact, 'open', incident([httpDown()]), records);
+  const found = section(ja.text, '■ 調査の結果')!.split('\n');
+  assert.equal(found[0], '- 原因はログイン攻撃です。', ja.text);
+  assert.equal(found.filter((l) => l.startsWith('- ポート')).length, 6, ja.text);
+  assert.equal(found.at(-1), '（このほか技術的な記録が 4 件あり、運用担当者のタイムラインに記録しております。）', ja.text);
+});

@@ -147,3 +147,17 @@ export function readingOf(subject: Subject, text: string, state: NagiosState = N
   const value = starred(text);
   return value === undefined ? undefined : { kind: 'value', shown: value };
 }
+
+/**
+ * Members and the SNMP agent they are read through: `agent`, the member is the agent itself;
+ * `unreadable`, its reading was lost because the agent does not answer (or refuses mamoru). The
+ * incidents room keeps such readings quiet while the agent's own problem is the news.
+ */
+export const agentCause = {
+  agent: (m: IncidentMember): boolean => m.kind === 'service' && subjectOf(m).kind === 'snmp-agent',
+  unreadable: (m: IncidentMember): boolean => {
+    if (m.kind !== 'service' || m.recoveredAt !== undefined) return false;
+    const matter = matterOf(m);
+    return matter.kind === 'unreadable' && matter.why.startsWith('agent-');
+  },
+};

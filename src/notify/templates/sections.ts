@@ -277,6 +277,19 @@ export interface Sections {
   report: string;
 }
 
+/** Findings a message lists after the verdicts; the rest (every port's count...) stay in the timeline, counted. */
+const FINDINGS_SHOWN = 6;
+
+/** The verdicts, then the first findings; how many more there are in one line. */
+function foundLines(found: readonly Told[], lang: Language, timeZone: string): string {
+  if (found.length === 0) return '';
+  const verdicts = found.filter((f) => f.data?.runbook !== undefined);
+  const rest = found.filter((f) => f.data?.runbook === undefined);
+  const text = bullets([...verdicts, ...rest.slice(0, FINDINGS_SHOWN)], lang, timeZone);
+  const more = rest.length - FINDINGS_SHOWN;
+  return more > 0 ? `${text}\n${technicalNote(more, lang, false)}` : text;
+}
+
 /** Findings are told as they were found (in the present): a recovery says they were then. */
 const foundThen: Record<Language, string> = { en: 'What mamoru found (while the problem lasted):', ja: '■ 調査の結果（障害発生時点）' };
 
@@ -297,7 +310,7 @@ export function sections(r: Report, lang: Language, timeZone: string, recovered 
   const person = r.personNeeded ? [`- ${fallback[lang]}`, ...(r.person.length ? [bullets(r.person.map(personTold), lang, timeZone, { bullet: '    ', label: whyLabel[lang] })] : [])].join('\n') : '';
   const client = r.needed.length ? bullets(r.needed, lang, timeZone) : '';
   const out: Sections = {
-    found: r.found.length ? bullets(r.found, lang, timeZone) : '',
+    found: foundLines(r.found, lang, timeZone),
     done,
     started: actionBullets('started'),
     pending: actionBullets('pending'),
