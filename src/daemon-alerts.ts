@@ -369,15 +369,15 @@ export class Alerting {
       if (late && (r.summary.actions.length || r.summary.escalation || (r.runbook && isOpen()))) {
         // A fix that worked shows in a moment (its check runs again at once): the recovery message
         // then tells what was found and done, and an update just before it would say it twice.
-        const fixed = r.actions.length > 0 && r.actions.every((a) => a.outcome.status === 'done' || a.outcome.status === 'no-op');
-        if (fixed && check) {
+        // So does a diagnosis that needs no one: told only if the problem outlasts the wait.
+        const settled = r.summary.escalation === undefined && r.actions.every((a) => a.outcome.status === 'done' || a.outcome.status === 'no-op');
+        if (settled) {
           const timer = this.deps.clock.setTimeout(() => {
             this.laters.delete(timer);
             if (isOpen()) this.tellLater(inc.id, now);
           }, FIX_SHOWS_MS + this.cfg.notifications.settle);
           this.laters.add(timer);
-        }
-        else this.tellLater(inc.id, now);
+        } else this.tellLater(inc.id, now);
       }
       for (const a of r.actions) {
         const pending = a.outcome.status === 'pending';

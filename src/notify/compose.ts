@@ -8,6 +8,7 @@ import type { IncidentMember, IncidentRecord } from '../core/incident.ts';
 import { saidFrom, type Said } from '../core/said.ts';
 import { contactTimeZone, templateFor, type ContactConfig, type TemplatesConfig } from './contacts.ts';
 import type { TemplateEvent } from './templates/defaults.ts';
+import { agentCause } from './templates/cause.ts';
 import { headlineMember, localTime, plainSentence, spokenDuration, type Language } from './templates/plain.ts';
 import { render, type TemplateValues } from './templates/render.ts';
 import { composeAttack } from './templates/attack.ts';
@@ -105,7 +106,10 @@ export function templateValues(contact: Pick<ContactConfig, 'name' | 'language' 
   // A recovery message speaks of what recovered; others of what is still wrong (and what came back).
   const shown = recovered ? inc.members : inc.members.filter((m) => m.recoveredAt === undefined).concat(inc.members.filter((m) => m.recoveredAt !== undefined));
   const live = inc.members.filter((m) => m.recoveredAt === undefined);
-  const first = headlineMember(recovered || live.length === 0 ? inc.members : live, recovered);
+  // Readings lost with the SNMP agent are not the news: the agent is, even when it is back already.
+  const agent = inc.members.find(agentCause.agent);
+  const onlyLost = live.length > 0 && live.every(agentCause.unreadable);
+  const first = headlineMember(recovered || live.length === 0 ? inc.members : onlyLost && agent ? [agent] : live, recovered);
   const end = inc.resolvedAt ?? input.now;
   const report = gather(input.details?.records ?? []);
   // A recovery has nothing left to ask for; what mamoru found (then) and did is still told.

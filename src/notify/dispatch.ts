@@ -55,6 +55,8 @@ export interface ChannelOutcome {
 interface Pending {
   news: News[];
   timer: ReturnType<Clock['setTimeout']>;
+  /** Its settle time is over: it waits for the incident's hold, and goes out once. */
+  flushing?: boolean;
 }
 
 // When several things happened in one settle window, the message is the most important of them.
@@ -139,8 +141,14 @@ export class Dispatcher {
 
   private flush(incidentId: number): void {
     const p = this.pending.get(incidentId);
-    if (!p) return;
-    this.pending.delete(incidentId);
+    if (!p || p.flushing) return;
+    p.flushing = true;
+    // While the message waits for a runbook, what else happens to the incident joins it (one message, not two).
+    void this.track(this.held(incidentId).then(() => this.flushNow(incidentId, p)));
+  }
+
+  private flushNow(incidentId: number, p: Pending): Promise<void> {
+    if (this.pending.get(incidentId) === p) this.pending.delete(incidentId);
     const top = p.news.reduce((a, b) => (weight[b.event] >= weight[a.event] ? b : a));
     const inc = top.incident;
     // An incident that opened and already recovered within the window is told as a recovery.
@@ -150,7 +158,7 @@ export class Dispatcher {
     if (event === 'recovered') this.reached.delete(incidentId);
     const changes = p.news.flatMap((n) => n.changes);
     const ack = p.news.find((n) => n.event === 'acknowledged');
-    void this.track(this.held(incidentId).then(() => this.sendIncident(inc, { event, changes, level, by: ack?.by, comment: ack?.comment })));
+    return this.sendIncident(inc, { event, changes, level, by: ack?.by, comment: ack?.comment });
   }
 
   private async sendIncident(inc: IncidentRecord, what: Pick<ComposeInput, 'event' | 'changes' | 'level' | 'by' | 'comment'>): Promise<void> {
