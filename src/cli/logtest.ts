@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import { open, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
-import type { Failure, FilterDefinition } from '../guard/failure.ts';
+import { FILTER_MODES, type Failure, type FilterDefinition, type FilterMode } from '../guard/failure.ts';
 import { filters } from '../guard/filters/index.ts';
 import { LogScanner } from '../guard/filters/scanner.ts';
 import { checkTimeZone, systemTimeZone, TimeZoneError } from '../guard/zone-clock.ts';
@@ -35,6 +35,7 @@ interface LogtestOptions {
   json?: boolean;
   timeZone?: string;
   top: string;
+  mode: string;
 }
 
 /**
@@ -158,6 +159,18 @@ function listFilters(): void {
   }
 }
 
+/** What each mode adds, per filter, for `logtest --help` (from the registry). */
+export function modesHelp(): string {
+  const out = ['', 'Modes (--mode, and a jail\'s `mode:`): normal counts failed logins only; a filter with no', 'entry below counts the same in every mode.'];
+  for (const [type, f] of Object.entries(filters) as [string, FilterDefinition][]) {
+    for (const mode of FILTER_MODES) {
+      const adds = mode === 'normal' ? undefined : f.modes?.[mode];
+      if (adds) out.push(`  ${type} ${mode}: ${adds}`);
+    }
+  }
+  return out.join('\n');
+}
+
 function selectFilters(name: string): FilterDefinition[] {
   if (name === 'all') return Object.values(filters);
   const f = (filters as Record<string, FilterDefinition>)[name];
@@ -243,8 +256,9 @@ async function run(filterName: string, file: string, opts: LogtestOptions): Prom
     if (e instanceof TimeZoneError) throw new UsageError(`--time-zone: ${e.message}`);
     throw e;
   }
+  if (!(FILTER_MODES as readonly string[]).includes(opts.mode)) throw new UsageError(`--mode: expected one of ${FILTER_MODES.join(', ')}, got "${opts.mode}" (see mamoru logtest --help)`);
   const size = await checkInput(file);
-  const scanner = new LogScanner(chosen, { timeZone });
+  const scanner = new LogScanner(chosen, { timeZone, mode: opts.mode as FilterMode });
   const tally = new Tally(chosen);
   const out = opts.json ? new Output() : undefined;
   const started = Date.now();
@@ -300,7 +314,9 @@ export function registerLogtest(program: Command): void {
     .option('--json', 'print one JSON object per matched line: {"line","filter","address","time","user"}')
     .option('--time-zone <zone>', 'IANA time zone of times the log writes without an offset (default: this machine\'s)')
     .option('--top <n>', 'how many addresses to show (0: all)', '10')
-    .addHelpText('after', '\nExamples:\n  mamoru logtest --list\n  mamoru logtest all /var/log/mail.log\n  mamoru logtest sshd /var/log/auth.log --json\n  zcat mail.log.1.gz | mamoru logtest vpopmail - --time-zone Asia/Tokyo')
+    .option('--mode <mode>', `which forms count, as a jail's \`mode:\` (${FILTER_MODES.join(', ')}; see below)`, 'normal')
+    .addHelpText('after', () => modesHelp())
+    .addHelpText('after', '\nExamples:\n  mamoru logtest --list\n  mamoru logtest all /var/log/mail.log\n  mamoru logtest sshd /var/log/auth.log --json\n  mamoru logtest sshd /var/log/auth.log --mode aggressive\n  zcat mail.log.1.gz | mamoru logtest vpopmail - --time-zone Asia/Tokyo')
     .action(async (filter: string | undefined, file: string | undefined, opts: LogtestOptions) => {
       if (opts.list) return listFilters();
       if (!filter || !file) throw new UsageError(`logtest needs a filter (one of ${Object.keys(filters).join(', ')}, or "all") and a file (or "-"); see mamoru logtest --help`);

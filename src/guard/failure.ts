@@ -30,6 +30,28 @@ export interface FailureMatch {
   user?: string | undefined;
 }
 
+/**
+ * How much a filter counts, set per jail (`mode:`). `normal`: forms that are failed logins and
+ * nothing else. `ddos`: normal, plus connection-level abuse before any login (banner and
+ * key-exchange failures, connections dropped before authentication): scanners, but also a
+ * monitoring probe or a client with an old cipher list. `aggressive`: everything the filter
+ * knows, also forms a legitimate client causes in passing (a rejected public key among several
+ * offered, a browser's first request without credentials). A filter without a mode of that
+ * name counts its normal forms.
+ */
+export type FilterMode = 'normal' | 'aggressive' | 'ddos';
+
+/** The modes, in the order help and docs list them. */
+export const FILTER_MODES: readonly FilterMode[] = ['normal', 'aggressive', 'ddos'];
+
+/**
+ * Whether a form of `tier` counts in `mode`: normal forms always; `ddos` forms in ddos and
+ * aggressive; `aggressive` forms only in aggressive.
+ */
+export function counts(tier: FilterMode, mode: FilterMode): boolean {
+  return tier === 'normal' || mode === 'aggressive' || tier === mode;
+}
+
 /** Where the scanner found the line's parts, so filters start at the message and never re-parse the header. */
 export interface MatchContext {
   /** Index in the line where the program's own message starts (after time, host and `program[pid]: `). */
@@ -39,6 +61,8 @@ export interface MatchContext {
    * line has no syslog header (a daemon's own log file, multilog, `sshd -E`).
    */
   program: string;
+  /** The jail's mode: which of the filter's forms count (see FilterMode). */
+  mode: FilterMode;
 }
 
 /**
@@ -56,6 +80,11 @@ export interface FilterDefinition {
    * this daemon's). Lines without a syslog header reach every filter.
    */
   programs?: readonly string[];
+  /**
+   * What each mode beyond `normal` adds for this filter, one line each, for `logtest --help`
+   * and the docs; a mode not named here counts the normal forms only.
+   */
+  modes?: Partial<Record<Exclude<FilterMode, 'normal'>, string>>;
   match(line: string, ctx: MatchContext): FailureMatch | undefined;
 }
 

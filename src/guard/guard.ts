@@ -96,7 +96,7 @@ export class Guard {
   ) {
     for (const def of jails) {
       const list = def.options.filters.map((f) => filterRegistry[f as keyof typeof filterRegistry]).filter((f) => f !== undefined);
-      this.jails.push({ def, jail: new Jail(def.name, def.options, deps.allow), scanner: new LogScanner(list, { timeZone: def.timeZone, now: () => deps.clock.now() }) });
+      this.jails.push({ def, jail: new Jail(def.name, def.options, deps.allow), scanner: new LogScanner(list, { timeZone: def.timeZone, mode: def.options.mode, now: () => deps.clock.now() }) });
     }
   }
 

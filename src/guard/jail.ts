@@ -17,10 +17,18 @@ import { z } from 'zod';
 import { formatDuration } from '../core/duration.ts';
 import { duration, port } from '../core/schema.ts';
 import { banTarget, formatCidr, parseCidr, widen, type Cidr } from './address.ts';
+import { FILTER_MODES, type FilterMode } from './failure.ts';
 
 export const jailSchema = z
   .strictObject({
     filters: z.array(z.string().min(1)).min(1, 'a jail needs at least one filter').meta({ description: 'filters whose failures this jail counts' }),
+    mode: z
+      .enum(FILTER_MODES as [FilterMode, ...FilterMode[]])
+      .default('normal')
+      .meta({
+        description:
+          "which forms the filters count: normal (failed logins only), ddos (also connections dropped before a login, such as sshd's banner and key-exchange failures), aggressive (everything, also forms a legitimate client causes in passing, such as a rejected public key); `mamoru logtest --help` lists what each adds per filter",
+      }),
     max_retry: z.number().int().min(1).default(5).meta({ description: 'failures within find_time that ban an address' }),
     find_time: duration('the sliding window in which failures are counted').prefault('10m'),
     ban_time: duration('how long the first ban lasts').prefault('10m'),

@@ -2,13 +2,18 @@
  * The guard's filters over hand-written sample lines (test/fixtures/logs/<filter>.txt): each
  * filter finds the client's address (canonical), the user, and nothing in lines that are not
  * failures; the scanner hands a line only to the filters of its syslog program, and every filter
- * finds the same alone as among all the others.
+ * finds the same alone as among all the others; filter modes from the jail config and logtest.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { filters, LogScanner } from '../../src/guard/filters/index.ts';
-import type { FilterDefinition } from '../../src/guard/failure.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FilterDefinition, FilterMode } from '../../src/guard/failure.ts';
 import { normaliseAddress } from '../../src/guard/failure.ts';
+import { guardSchema } from '../../src/config/guard.ts';
+import { mamoru } from '../helpers/cli.ts';
 import { hasSamples, readSamples } from '../fixtures/logs/samples.ts';
 
 const all = Object.values(filters) as FilterDefinition[];
@@ -94,4 +99,68 @@ test('normaliseAddress: one canonical text per address, nothing that is not exac
     ['', undefined],
   ];
   for (const [input, want] of cases) assert.equal(normaliseAddress(input), want, input);
+});
+
+test('modes: the jail config names one (default normal); an unknown one is refused with the choices', () => {
+  const jail = (extra: Record<string, unknown>) =>
+    guardSchema.safeParse({ jails: [{ name: 'ssh', filters: ['sshd'], sources: [{ type: 'file', paths: ['/var/log/auth.log'] }], ...extra }] });
+  const plain = jail({});
+  assert.ok(plain.success, JSON.stringify(plain.error?.issues));
+  assert.equal(plain.data.jails[0]!.mode, 'normal');
+  const aggressive = jail({ mode: 'aggressive' });
+  assert.ok(aggressive.success);
+  assert.equal(aggressive.data.jails[0]!.mode, 'aggressive');
+  const bad = jail({ mode: 'loud' });
+  assert.ok(!bad.success);
+  const issue = bad.error.issues.find((i) => i.path.join('.') === 'jails.0.mode');
+  assert.ok(issue, JSON.stringify(bad.error.issues));
+  assert.match(issue.message, /normal.*aggressive.*ddos/);
+});
+
+test('modes: the same sshd lines counted per mode', () => {
+  const lines = [
+    'Failed password for root from 203.0.113.1 port 1 ssh2',
+    'Failed publickey for root from 203.0.113.2 port 2 ssh2: ED25519 SHA256:SMflfFCNG1fMhMf9/JPShwek41Y1GZUt8T2stUkmK04',
+    'banner exchange: Connection from 203.0.113.3 port 3: invalid format',
+    'Received disconnect from 203.0.113.4 port 4:11: Bye Bye [preauth]',
+  ];
+  const found = (mode: FilterMode) => lines.map((l) => new LogScanner(all, { timeZone: 'UTC', now: () => NOW, mode }).scan(l)?.address);
+  assert.deepEqual(found('normal'), ['203.0.113.1', undefined, undefined, undefined]);
+  assert.deepEqual(found('ddos'), ['203.0.113.1', undefined, '203.0.113.3', undefined]);
+  assert.deepEqual(found('aggressive'), ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']);
+});
+
+test('modes: mamoru logtest --mode counts what the mode adds; --help says what each adds per filter', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mamoru-logtest-mode-'));
+  try {
+    const file = join(dir, 'auth.txt');
+    writeFileSync(
+      file,
+      [
+        'Dec  7 04:10:00 web1 sshd[1]: Failed password for root from 203.0.113.1 port 1 ssh2',
+        'Dec  7 04:10:01 web1 sshd[2]: Connection closed by 203.0.113.9 port 9',
+        'Dec  7 04:10:02 web1 sshd[3]: Failed publickey for root from 203.0.113.9 port 9 ssh2: ED25519 SHA256:SMflfFCNG1fMhMf9/JPShwek41Y1GZUt8T2stUkmK04',
+        '',
+      ].join('\n'),
+    );
+    const count = async (mode: string) => {
+      const r = await mamoru(['logtest', 'sshd', file, '--json', '--time-zone', 'UTC', '--mode', mode]);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { address: string }).address);
+    };
+    assert.deepEqual(await count('normal'), ['203.0.113.1']);
+    assert.deepEqual(await count('ddos'), ['203.0.113.1', '203.0.113.9']);
+    assert.deepEqual(await count('aggressive'), ['203.0.113.1', '203.0.113.9', '203.0.113.9']);
+    const bad = await mamoru(['logtest', 'sshd', file, '--mode', 'loud']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--mode: expected one of normal, aggressive, ddos, got "loud"/);
+    const help = await mamoru(['logtest', '--help']);
+    assert.equal(help.code, 0);
+    for (const [type, f] of Object.entries(filters) as [string, FilterDefinition][]) {
+      for (const [mode, adds] of Object.entries(f.modes ?? {})) assert.ok(help.stdout.includes(`${type} ${mode}: ${adds}`), `${type} ${mode} in --help:\n${help.stdout}`);
+    }
+    assert.match(help.stdout, /sshd ddos: .*identification/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

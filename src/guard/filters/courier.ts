@@ -17,7 +17,7 @@ const ESMTP = /error,relay=([0-9A-Fa-f.:]+),/y;
 export default defineFilter({
   type: 'courier',
   summary: 'Courier IMAP/POP3 LOGIN FAILED and ESMTP AUTH refused (535)',
-  programs: ['imapd', 'imapd-ssl', 'pop3d', 'pop3d-ssl', 'courierpop3login', 'courierimaplogin', 'courier-imapd', 'courier-pop3d', 'courieresmtpd', 'courier'],
+  programs: ['imapd', 'imapd-ssl', 'pop3d', 'pop3d-ssl', 'courierpop3login', 'courierimaplogin', 'courier-imapd', 'courier-pop3d', 'courieresmtpd', 'courier', 'sqwebmaild'],
   match(line, { at }) {
     const c = line.charCodeAt(at);
     if (c === 73 || c === 76) {

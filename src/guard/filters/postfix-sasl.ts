@@ -7,24 +7,37 @@
  *
  * The client's name and address lead the message, written by smtpd: the name is a verified
  * reverse-DNS name or `unknown` (never brackets or spaces), the address is between the brackets.
- * Everything the client chose (the SASL user name) comes after. Not counted: `Connection lost to
- * authentication server`, which is the SASL server failing (every user would be banned with it).
+ * Everything the client chose (the SASL user name) comes after. The reason is the SASL server's:
+ * Cyrus's `authentication failure`, Postfix 2.x's last LOGIN challenge (`UGFzc3dvcmQ6`), Dovecot's
+ * empty or own text. Not counted: `Connection lost to authentication server`, the SASL server
+ * failing (every user would be banned with it). Aggressive mode only: `generic failure` (Cyrus's
+ * SASL_FAIL, also a saslauthd that is down), a mechanism the server does not offer (`no mechanism
+ * available`, Dovecot's `Invalid authentication mechanism`) and `SASL ... authentication aborted`
+ * (the client sent `*`): probes, or a misconfigured client, rather than a wrong password.
  */
-import { defineFilter, normaliseAddress } from '../failure.ts';
+import { counts, defineFilter, normaliseAddress } from '../failure.ts';
 import { execAt } from './text.ts';
 
-const LINE = /warning: [^\s[\]]+\[([0-9A-Fa-f.:]+)\](?::\d+)?: SASL [\w-]+ authentication failed(?::(.*))?$/y;
+const LINE = /warning: [^\s[\]]+\[([0-9A-Fa-f.:]+)\](?::\d+)?: SASL [\w-]+ authentication (?:failed(?::(.*))?|(aborted))$/y;
+
+/** Reasons that are not a wrong password: counted in aggressive mode only. */
+const AGGRESSIVE = [' generic failure', ' no mechanism available', ' Invalid authentication mechanism'];
 
 export default defineFilter({
   type: 'postfix-sasl',
   summary: 'Postfix smtpd: SASL (SMTP AUTH) authentication failed',
   programs: ['smtpd'],
-  match(line, { at }) {
+  modes: {
+    aggressive: 'also SASL exchanges the client aborted, mechanisms the server does not offer, and generic failures (also a SASL server that is down)',
+  },
+  match(line, ctx) {
+    const at = ctx.at;
     if (!line.startsWith('warning: ', at)) return undefined;
     const m = execAt(LINE, line, at);
     if (!m) return undefined;
     const reason = m[2] ?? '';
     if (reason.startsWith(' Connection lost to authentication server')) return undefined;
+    if ((m[3] || AGGRESSIVE.some((a) => reason.startsWith(a))) && !counts('aggressive', ctx.mode)) return undefined;
     const address = normaliseAddress(m[1]!);
     if (!address) return undefined;
     const u = reason.indexOf(', sasl_username=');

@@ -18,11 +18,17 @@ import { execAt } from './text.ts';
 /** `server (remote-name[address]) - ` (syslog) or `server (remote-name[address]): ` (SystemLog). */
 const PREFIX = /\S+ \([A-Za-z0-9._:%-]*\[([0-9A-Fa-f.:]+)\]\)(?: -|:) /y;
 
+/**
+ * mod_auth's wordings (1.2 to 1.3.9; the older ones end in a period). Not counted: the server's
+ * own trouble (`Unavailable authentication service`, `Failed initializing authentication
+ * service`, `Failure setting credentials`), which would ban every user at once.
+ */
 const FAILURES: readonly RegExp[] = [
-  /USER (.*): no such user found from \S+ \[[^\]]+\] to \S+$/y,
-  /USER (.*) \(Login failed\): (?:No such user found\.|Incorrect password\.|Password expired\.|Account disabled\.|Invalid shell: '[^']*'|User in \S+|Limit access denies login\.?)$/y,
+  /USER (.*): (?:no such user found|user is not a UserAlias) from \S+ \[[^\]]+\] to \S+$/y,
+  /USER (.*) \(Login failed\): (?:No such user found|Incorrect password|Password expired|Account disabled|User not a UserAlias|Limit access denies login|Max authentication service attempts reached)\.?$/y,
+  /USER (.*) \(Login failed\): (?:Invalid shell: '[^']*'|User in \S+)$/y,
   /()SECURITY VIOLATION: [Rr]oot login attempted\.?$/y,
-  /()Maximum login attempts \(\d+\) exceeded, connection refused$/y,
+  /()Maximum login attempts \(\d+\) exceeded(?:, connection refused)?$/y,
 ];
 
 export default defineFilter({

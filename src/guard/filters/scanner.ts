@@ -9,12 +9,14 @@
  *
  * Not a filter itself: the registry (index.ts) lists the filters, this file runs them.
  */
-import type { Failure, FilterDefinition, MatchContext } from '../failure.ts';
+import type { Failure, FilterDefinition, FilterMode, MatchContext } from '../failure.ts';
 import { LogTimeParser, type LogTimeOptions } from '../log-time.ts';
 
 export interface ScannerOptions extends LogTimeOptions {
   /** More syslog program names per filter type, for daemons logging under a name of their own. */
   programs?: Record<string, readonly string[]> | undefined;
+  /** Which forms the filters count (a jail's `mode`). @defaultValue 'normal' */
+  mode?: FilterMode | undefined;
 }
 
 /** Longest program name looked at; anything longer is not a syslog tag. */
@@ -37,7 +39,7 @@ export class LogScanner {
    */
   private readonly byProgram = new Map<number, { name: string; filters: FilterDefinition[] }[]>();
   /** Reused for every call: filters read it during `match` and never keep it. */
-  private readonly ctx: MatchContext = { at: 0, program: '' };
+  private readonly ctx: MatchContext;
   /** The last program name tokenAt() found: its last `/`-separated part, [progBase, progEnd). */
   private progBase = 0;
   private progEnd = 0;
@@ -45,6 +47,7 @@ export class LogScanner {
   constructor(filters: readonly FilterDefinition[], opts: ScannerOptions = {}) {
     this.all = filters;
     this.time = new LogTimeParser(opts);
+    this.ctx = { at: 0, program: '', mode: opts.mode ?? 'normal' };
     for (const f of filters) {
       for (const name of [...(f.programs ?? []), ...(opts.programs?.[f.type] ?? [])]) {
         const key = name.length * 128 + name.charCodeAt(0);
