@@ -129,6 +129,8 @@ export class Alerting {
   private remediated = new Set<string>();
   /** Updates waiting to see whether a fix shows (cleared on stop). */
   private laters = new Set<ReturnType<Clock['setTimeout']>>();
+  /** An ingested alert's check command and labels by subject: remediate() triages with them as ingest() did. */
+  private ingestedContext = new Map<string, Pick<ExternalAlert, 'command' | 'labels'>>();
 
   constructor(
     cfg: Config,
@@ -287,11 +289,15 @@ export class Alerting {
    * notify confirmed states), and starts the same runbooks where mamoru can reach the host.
    */
   async ingest(alert: ExternalAlert): Promise<{ incident?: number; triage: ReturnType<typeof classify> }> {
-    const triage = classify({ text: alert.text, service: alert.service, state: alert.state as never });
+    const triage = classify({ text: alert.text, service: alert.service, command: alert.command, labels: alert.labels, state: alert.state as never });
     const type = (alert.type ?? '').toUpperCase();
     if (this.stopped || /ACKNOWLEDGEMENT|FLAPPING|DOWNTIME|CUSTOM/.test(type)) return { triage };
     const target = this.cfg.targets.find((t) => t.name === alert.host || t.address === alert.host)?.name ?? alert.host;
     const subject: Subject = alert.service ? { kind: 'service', checkId: `${alert.source}:${target}/${alert.service}`, name: alert.service, probe: triage.service ?? 'nagios-plugin' } : { kind: 'host' };
+    if (subject.kind === 'service') {
+      if (this.ingestedContext.size >= 10_000) this.ingestedContext.clear();
+      this.ingestedContext.set(subject.checkId, { command: alert.command, labels: alert.labels });
+    }
     const ok = alert.state === 'OK' || alert.state === 'UP';
     const event: EngineEvent = ok ? { type: 'recovery', target, subject, state: alert.state, text: alert.text, level: 0 } : { type: 'problem', target, subject, state: alert.state === 'UNREACHABLE' ? 'DOWN' : alert.state, text: alert.text, level: 0 };
     const dispatcher = this.dispatcher;
@@ -339,8 +345,8 @@ export class Alerting {
     if (!target || !inc || inc.status !== 'open') return;
     const check = this.planned.get(e.subject.checkId);
     const triage = check
-      ? classify({ probeType: e.subject.probe, state: stateByName(e.state) ?? NagiosState.CRITICAL, text: e.text, check: e.subject.name })
-      : classify({ text: e.text, service: e.subject.name, state: e.state as never });
+      ? classify({ probeType: e.subject.probe, state: stateByName(e.state) ?? NagiosState.CRITICAL, text: e.text, check: e.subject.name, options: check.options })
+      : classify({ text: e.text, service: e.subject.name, state: e.state as never, ...this.ingestedContext.get(e.subject.checkId) });
     const ref: ProblemRef = { check: e.subject.name, port: check ? effectivePort(check) : undefined, triage };
     const service = serviceForProblem(target.services, ref);
     const executor = service && this.executorFor(target);

@@ -32,7 +32,7 @@ export function registerIngest(program: Command): void {
       const env = fromEnvironment(process.env);
       let alert;
       try {
-        alert = fromNagiosJson({ host: opts.host ?? env.host, service: opts.service ?? env.service, state: opts.state ?? env.state, output: opts.output ?? env.text, type: opts.type ?? env.type }, source);
+        alert = fromNagiosJson({ host: opts.host ?? env.host, service: opts.service ?? env.service, state: opts.state ?? env.state, output: opts.output ?? env.text, type: opts.type ?? env.type, check_command: env.command }, source);
       } catch (e) {
         if (e instanceof IngestError) throw new UsageError(`${e.message}: run as a notification command (NAGIOS_* or ICINGA_* macros in the environment) or give --host and --state`);
         throw e;
@@ -41,7 +41,7 @@ export function registerIngest(program: Command): void {
       if (!token) throw new UsageError('no ingest token: set MAMORU_INGEST_TOKEN or give --token-file');
       const body = await callDaemon<{ incidents?: number[] }>(daemonUrl(opts.config, opts.url), `/api/ingest/${source}`, {
         token,
-        body: { host: alert.host, service: alert.service, state: alert.state, output: alert.text, type: alert.type },
+        body: { host: alert.host, service: alert.service, state: alert.state, output: alert.text, type: alert.type, check_command: alert.command },
       });
       process.stdout.write(body.incidents?.length ? `incident #${body.incidents.join(', #')}\n` : 'taken (no incident)\n');
     });

@@ -17,6 +17,13 @@ export interface ExternalAlert {
   text: string;
   /** PROBLEM, RECOVERY, ACKNOWLEDGEMENT... when the sender says. */
   type?: string | undefined;
+  /**
+   * The check command with its arguments, context for triage: Nagios' `$SERVICECHECKCOMMAND$`
+   * (`check_snmp!-o .1.3.6.1.4.1.2021.10.1.3.1!5!10`) or `$HOSTCHECKCOMMAND$`, Icinga's `check_command`.
+   */
+  command?: string | undefined;
+  /** An Alertmanager alert's labels (bounded), context for triage (`alertname`, `job`, `oid`...). */
+  labels?: Record<string, string> | undefined;
 }
 
 const STATES = new Set<ExternalState>(['OK', 'WARNING', 'CRITICAL', 'UNKNOWN', 'UP', 'DOWN', 'UNREACHABLE']);
@@ -33,6 +40,24 @@ function state(v: unknown): ExternalState | undefined {
 
 export class IngestError extends Error {}
 
+const MAX_LABELS = 32;
+/** Labels that say where or how bad, not what: left out of the context triage reads. */
+const NOT_CONTEXT = new Set(['instance', 'host', 'hostname', 'severity', 'prometheus', 'replica', 'receiver', 'cluster', 'region', 'env', 'environment']);
+
+/** Label values that are strings, at most MAX_LABELS of them, each bounded; undefined when none. */
+function labelsOf(v: unknown): Record<string, string> | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const value = str(x);
+    if (value === undefined || NOT_CONTEXT.has(k) || !/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(k)) continue;
+    out[k] = value.slice(0, 256);
+    if (++n >= MAX_LABELS) break;
+  }
+  return n ? out : undefined;
+}
+
 /** A Nagios/Icinga-style alert (our own JSON, what `mamoru ingest nagios` sends, and Icinga 2 scripts). */
 export function fromNagiosJson(body: unknown, source = 'nagios'): ExternalAlert {
   const b = (body ?? {}) as Record<string, unknown>;
@@ -42,7 +67,8 @@ export function fromNagiosJson(body: unknown, source = 'nagios'): ExternalAlert 
   const text = str(b.output) ?? str(service ? b.service_output : b.host_output) ?? '';
   if (!host) throw new IngestError('expected "host" (or host_name)');
   if (!st) throw new IngestError('expected "state": OK, WARNING, CRITICAL, UNKNOWN, UP, DOWN or UNREACHABLE');
-  return { source, host, service, state: st, text, type: str(b.type) ?? str(b.notification_type) };
+  const command = str(b.check_command) ?? str(b.command) ?? str(service ? b.service_check_command : b.host_check_command);
+  return { source, host, service, state: st, text, type: str(b.type) ?? str(b.notification_type), command };
 }
 
 /** An Alertmanager webhook (version 4): one alert per entry; `resolved` is OK. */
@@ -63,6 +89,7 @@ export function fromAlertmanager(body: unknown): ExternalAlert[] {
       state: firing ? (severity === 'warning' ? 'WARNING' : 'CRITICAL') : 'OK',
       text: str(ann.summary) ?? str(ann.description) ?? str(labels.alertname) ?? '',
       type: firing ? 'PROBLEM' : 'RECOVERY',
+      labels: labelsOf(labels),
     };
   });
 }
@@ -80,6 +107,7 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): Partial<ExternalAlert> 
       state: state(service ? env[`${p}SERVICESTATE`] : env[`${p}HOSTSTATE`]),
       text: str(service ? env[`${p}SERVICEOUTPUT`] : env[`${p}HOSTOUTPUT`]) ?? '',
       type: str(env[`${p}NOTIFICATIONTYPE`]),
+      command: str(service ? env[`${p}SERVICECHECKCOMMAND`] : env[`${p}HOSTCHECKCOMMAND`]),
     };
   }
   return {};

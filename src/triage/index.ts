@@ -4,3 +4,5 @@ export { runbookSteps, runbookChoices } from './runbooks.ts';
 export { rules } from './rules.ts';
 export { alertKinds, services, runbookNames } from './types.ts';
 export type { AlertKind, Service, RunbookName, AlertState, AlertTextInput, TransitionInput, TriageInput, Triage } from './types.ts';
+export { decisionSources, sayDecision } from './context.ts';
+export type { AlertContext, Decision, DecidedBy } from './context.ts';

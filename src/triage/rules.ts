@@ -8,6 +8,8 @@
  * MariaDB's client library, curl), recorded from the lab in `test/fixtures/alerts/`, and the texts
  * of mamoru's own probes, which follow the plugins.
  */
+import type { Clue, Decision } from './context.ts';
+import type { SnmpValueReading } from './snmp-values.ts';
 import type { AlertKind, Service } from './types.ts';
 
 /** An alert as the rules see it. */
@@ -16,14 +18,23 @@ export interface Alert {
   output: string;
   /** The state, when known apart from the text (upper case: OK, WARNING, ..., UP, DOWN, UNREACHABLE). */
   state?: string | undefined;
+  /** Where the state came from (given beside the text, or the notification's wrapping). */
+  stateBy?: Decision | undefined;
   /** `PROBLEM`, `RECOVERY` ..., from a notification. */
   notificationType?: string | undefined;
   /** A host check (or host notification), whose failure means the host itself. */
   hostCheck: boolean;
-  /** The service description or check name the sender gave. */
+  /** What made it a host check (the probe type, a host notification, a ping command). */
+  hostBy?: Decision | undefined;
+  /** The check names, service descriptions and check commands the sender gave, in one string. */
   hint?: string | undefined;
-  /** The service the probe type, the text or the hint tells (rules may say otherwise). */
+  /** Everything known around the text, in the order it is believed (context.ts). */
+  clues: readonly Clue[];
+  /** The service the probe type, the text or the clues tell (rules may say otherwise). */
   service?: Service | undefined;
+  serviceBy: Decision | null;
+  /** For an SNMP threshold alert (`SNMP CRITICAL - *2345*`): which value it is, and what said so. */
+  snmpValue?: SnmpValueReading | undefined;
 }
 
 export interface Rule {
@@ -36,16 +47,24 @@ export interface Rule {
   when?: (a: Alert) => boolean;
   /** The service involved, when the rule knows it better than the alert's own (null: none). */
   service?: Service | null;
+  /** Which context decided, for a rule that reads more than the text (default: the text it matched). */
+  decide?: (a: Alert) => Decision | undefined;
+  /** The reason in words when it depends on the alert (default: `means`). */
+  explain?: (a: Alert) => string;
 }
 
 const problem = (a: Alert) => a.state !== 'OK' && a.state !== 'UP';
-/** NET-SNMP-EXTEND-MIB nsExtendOutput1Line."mailq", numeric or by name. */
-const MAILQ_OID = /8072\.1\.3\.2\.3\.1\.1\.5\.109\.97\.105\.108\.113|nsExtendOutput1Line\.?"?mailq/i;
-const mailQueueHint = (a: Alert) => /mail[\s_-]*q(?:ueue)?\b|mailq/i.test(a.hint ?? '') || MAILQ_OID.test(a.output);
+const snmpValueIs = (subject: SnmpValueReading['subject']) => (a: Alert) => problem(a) && a.snmpValue?.subject === subject;
+const bySnmpValue = (a: Alert) => a.snmpValue?.decision;
 
 export const rules: readonly Rule[] = [
   // ── all is well ───────────────────────────────────────────────────────────────────────────
-  { means: 'the check is OK again (a recovery)', kind: 'ok', when: (a) => a.state === 'OK' || a.state === 'UP' || /^RECOVERY$/i.test(a.notificationType ?? '') },
+  {
+    means: 'the check is OK again (a recovery)',
+    kind: 'ok',
+    when: (a) => a.state === 'OK' || a.state === 'UP' || /^RECOVERY$/i.test(a.notificationType ?? ''),
+    decide: (a) => (a.state === 'OK' || a.state === 'UP' ? a.stateBy : { by: 'notification', value: a.notificationType ?? null }),
+  },
   {
     means: 'the plugin says OK',
     kind: 'ok',
@@ -55,7 +74,13 @@ export const rules: readonly Rule[] = [
   },
 
   // ── section 2: the server cannot be reached ───────────────────────────────────────────────
-  { means: 'the host check fails: the server does not answer', kind: 'host-unreachable', service: null, when: (a) => problem(a) && (a.hostCheck || a.state === 'DOWN' || a.state === 'UNREACHABLE') },
+  {
+    means: 'the host check fails: the server does not answer',
+    kind: 'host-unreachable',
+    service: null,
+    when: (a) => problem(a) && (a.hostCheck || a.state === 'DOWN' || a.state === 'UNREACHABLE'),
+    decide: (a) => (a.hostCheck ? a.hostBy : a.stateBy),
+  },
 
   // ── the SNMP agent cannot be read (before timeouts: `snmpbulkget: Timeout` is the agent) ─────
   {
@@ -66,17 +91,50 @@ export const rules: readonly Rule[] = [
       /\bsnmp(?:get|bulkget|walk|bulkwalk|getnext|table|status|df)?: *(?:Timeout|Error|Unknown|Authentication|Cannot|No Response)/i,
       /\bTimeout: No Response from\b/i,
       /^SNMP (?:problem|UNKNOWN|CRITICAL) - (?:No data received from host|External command error)/i,
+      // check_snmp (monitoring-plugins 2.3) passes snmpget's words on after its own.
+      /^\s*External command error\b/,
       /\bUnknown user name\b/i,
       /\bAuthentication failure \(incorrect password, community or key\)/i,
+      /\bUSM (?:unknown security name|unsupported security level|authentication failure|unknown engineID|not in time window|decryption error)/i,
+      /\b(?:Unknown engine ID|Unsupported security level|Not in time window|Decryption error)\b/,
       /\bSNMPv3 security error from\b/,
+      // An OID or MIB the tools cannot resolve, or the agent does not serve: net-snmp's words.
+      /\bUnknown Object Identifier\b/,
+      /\bUnknown OID\b/,
+      /\bCannot find module \(/,
+      /\bNo Such (?:Object available on this agent|Instance currently exists) at this OID\b/i,
+      /\(noSuchName\) There is no such variable name\b/,
+      /\bReason: authorizationError\b/,
+      /\bCannot send V2 PDU on V1 session\b/,
     ],
   },
 
   { means: 'the SNMP agent is not running (no snmpd process)', kind: 'snmp-agent-error', service: 'snmp', when: problem, text: [/\b0 processes with command name 'snmpd'/] },
 
   // ── mail queue above its threshold ───────────────────────────────────────────────────────────
-  { means: 'the mail queue is above its threshold', kind: 'mail-queue', service: 'smtp', when: problem, text: [/\bmailq is \d+/i, /\bmail queue (?:is|has) \d+/i] },
-  { means: 'the mail queue is above its threshold (an SNMP threshold on the mail-queue OID)', kind: 'mail-queue', service: 'smtp', when: mailQueueHint, text: [/^\s*SNMP (?:WARNING|CRITICAL) - .*\*"?\d+"?\*/] },
+  // An SNMP threshold (`SNMP CRITICAL - *2345*`) is the value its label, OID or check says (snmp-values.ts).
+  { means: 'the mail queue is above its threshold (an SNMP threshold on the mail-queue OID)', kind: 'mail-queue', service: 'smtp', when: snmpValueIs('mail-queue'), decide: bySnmpValue },
+  { means: 'a filesystem (or its inodes) is over its threshold (an SNMP threshold on a disk OID)', kind: 'disk-full', service: 'disk', when: snmpValueIs('disk'), decide: bySnmpValue },
+  {
+    means: 'a value read over SNMP is over its threshold, and no runbook of the field runbook answers it: a person should look',
+    kind: 'unknown',
+    when: snmpValueIs('other'),
+    decide: bySnmpValue,
+    explain: (a) => `${a.snmpValue?.what ?? 'a value read over SNMP'} is over its threshold (an SNMP value no runbook of the field runbook answers): a person should look`,
+  },
+  {
+    means: 'the mail queue is above its threshold',
+    kind: 'mail-queue',
+    service: 'smtp',
+    when: problem,
+    text: [
+      // check_mailq: "mailq is 1500"; a label naming the queue before its number, or as perfdata.
+      /\bmailq is \d+/i,
+      /\bmail ?queue (?:is|has) \d+/i,
+      /\b(?:mail ?queue|mailq)(?: (?:size|length))?(?: is|:)? \*?"?\d+\b/i,
+      /(?:^|\s|\|)'?(?:mail[ _-]?queue|mailq)'?=\d/i,
+    ],
+  },
 
   // ── a filesystem (or its inodes) over threshold ─────────────────────────────────────────────
   {
@@ -159,7 +217,20 @@ export const rules: readonly Rule[] = [
   { means: 'the service answers, but slower than its threshold', kind: 'service-slow', when: problem, text: [/\d seconds? response time\b/i, /\bsec\. response time\b/i, /\bresponse time \d/i] },
 ];
 
-/** The first rule that fits the alert, or undefined. */
-export function firstRule(a: Alert): Rule | undefined {
-  return rules.find((r) => (!r.when || r.when(a)) && (!r.text || r.text.some((re) => re.test(a.output))));
+/** The first rule that fits the alert, and which context decided: the rule's own say, else the words it matched. */
+export function firstRule(a: Alert): { rule: Rule; decision: Decision } | undefined {
+  for (const rule of rules) {
+    if (rule.when && !rule.when(a)) continue;
+    let matched: string | undefined;
+    if (rule.text) {
+      for (const re of rule.text) {
+        matched = re.exec(a.output)?.[0];
+        if (matched !== undefined) break;
+      }
+      if (matched === undefined) continue;
+    }
+    const decision = rule.decide?.(a) ?? (matched !== undefined ? { by: 'text' as const, value: matched.trim().slice(0, 120) } : (a.stateBy ?? { by: 'text' as const, value: null }));
+    return { rule, decision };
+  }
+  return undefined;
 }

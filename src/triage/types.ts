@@ -4,6 +4,7 @@
  * can enumerate them.
  */
 import type { NagiosState } from '../core/nagios.ts';
+import type { AlertContext, Decision } from './context.ts';
 
 /** What happened, in the field runbook's terms (`ok` is an OK or recovery; `unknown`, no rule fits). */
 export const alertKinds = ['host-unreachable', 'service-timeout', 'service-slow', 'service-refused', 'mail-queue', 'snmp-agent-error', 'disk-full', 'ok', 'unknown'] as const;
@@ -20,17 +21,20 @@ export type RunbookName = (typeof runbookNames)[number];
 /** A state as an alert may carry it: a plugin exit code, or the word Nagios/Icinga print. */
 export type AlertState = NagiosState | 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN' | 'UP' | 'DOWN' | 'UNREACHABLE';
 
-/** Free alert text: a plugin's output, possibly inside a Nagios/Icinga notification. */
-export interface AlertTextInput {
+/**
+ * Free alert text: a plugin's output, possibly inside a Nagios/Icinga notification, with what is
+ * known around it (`service` is the service description or, where that is all, the check command).
+ */
+export interface AlertTextInput extends AlertContext {
   text: string;
-  /** The service description or check command (`HTTP`, `Mail Queue`, `check_pop`), when known. */
-  service?: string | undefined;
   /** The state, when the sender said it apart from the text (the plugin's exit code, `$SERVICESTATE$`). */
   state?: AlertState | undefined;
+  /** mamoru's probe type, when the text came from one of its checks (`mamoru explain --probe`). */
+  probe?: string | undefined;
 }
 
-/** mamoru's own transition: the probe type tells the service directly. */
-export interface TransitionInput {
+/** mamoru's own transition: the probe type tells the service directly; the check's config tells more. */
+export interface TransitionInput extends AlertContext {
   /** The probe's `type` (`http`, `pop3`, `disk-snmp`, ...). */
   probeType: string;
   /** The state the check moved to. */
@@ -54,4 +58,8 @@ export interface Triage {
   steps: readonly string[];
   /** What the matching rule says the alert means (evidence of why this runbook was chosen). */
   reason: string;
+  /** Which context decided the kind (the text, the check's OID, name, service description, ...). */
+  decidedBy: Decision;
+  /** Which context named the service (null without a service). */
+  serviceBy: Decision | null;
 }

@@ -40,37 +40,43 @@ test('the field runbook\'s ping alert: host runbook, its steps numbered, readabl
   assert.deepEqual(steps, [...runbookSteps['host-unreachable']]);
 });
 
-test('--json prints exactly kind, service, runbook and steps', async () => {
+/** The four answers, without which context decided them (tested on their own). */
+const answer = (o: Record<string, unknown>) => ({ kind: o.kind, service: o.service, runbook: o.runbook, steps: o.steps });
+
+test('--json prints kind, service, runbook and steps, then which context decided them', async () => {
   const out = json(await mamoru(['explain', 'CRITICAL - Socket timeout after 10 seconds', '--service', 'HTTP', '--json']));
-  assert.deepEqual(out, { kind: 'service-timeout', service: 'http', runbook: 'http-slow', steps: [...runbookSteps['http-slow']] });
-  assert.deepEqual(Object.keys(out), ['kind', 'service', 'runbook', 'steps']);
+  assert.deepEqual(answer(out), { kind: 'service-timeout', service: 'http', runbook: 'http-slow', steps: [...runbookSteps['http-slow']] });
+  assert.deepEqual(Object.keys(out), ['kind', 'service', 'runbook', 'steps', 'decided_by', 'decided_value', 'service_by', 'service_value']);
 });
 
 test('service is null when nothing names it; an unknown alert has no runbook and no steps', async () => {
-  assert.deepEqual(json(await mamoru(['explain', 'Connection refused by host', '--json'])), {
+  assert.deepEqual(answer(json(await mamoru(['explain', 'Connection refused by host', '--json']))), {
     kind: 'service-refused',
     service: null,
     runbook: 'service-down',
     steps: [...runbookSteps['service-down']],
   });
-  assert.deepEqual(json(await mamoru(['explain', 'LOAD CRITICAL - total load average: 31.02, 28.11, 20.40', '--json'])), { kind: 'unknown', service: null, runbook: null, steps: [] });
+  assert.deepEqual(answer(json(await mamoru(['explain', 'LOAD CRITICAL - total load average: 31.02, 28.11, 20.40', '--json']))), { kind: 'unknown', service: null, runbook: null, steps: [] });
   const readable = await mamoru(['explain', 'LOAD CRITICAL - total load average: 31.02, 28.11, 20.40']);
   assert.match(readable.stdout, /^runbook: +none \(no runbook fits: a person should look\)$/m);
   assert.doesNotMatch(readable.stdout, /^steps:/m);
 });
 
-test('--service tells what the text cannot: an SNMP threshold on the mail queue', async () => {
+test("an SNMP threshold alone is the mail queue, as the field runbook reads it; context says otherwise", async () => {
   const bare = json(await mamoru(['explain', 'SNMP CRITICAL - *2345*', '--json']));
-  assert.equal(bare.kind, 'unknown');
-  assert.equal(bare.service, 'snmp');
+  assert.deepEqual(answer(bare), { kind: 'mail-queue', service: 'smtp', runbook: 'mail-queue', steps: [...runbookSteps['mail-queue']] });
+  assert.equal(bare.decided_by, 'default');
   const hinted = json(await mamoru(['explain', 'SNMP CRITICAL - *2345*', '--service', 'Mail Queue', '--json']));
-  assert.deepEqual(hinted, { kind: 'mail-queue', service: 'smtp', runbook: 'mail-queue', steps: [...runbookSteps['mail-queue']] });
+  assert.deepEqual(answer(hinted), { kind: 'mail-queue', service: 'smtp', runbook: 'mail-queue', steps: [...runbookSteps['mail-queue']] });
+  assert.equal(hinted.decided_by, 'service');
+  const load = json(await mamoru(['explain', 'SNMP CRITICAL - *2345*', '--service', 'Load average', '--json']));
+  assert.equal(load.runbook, null, 'a load alert does not start the mail-queue runbook');
 });
 
 test('"-" reads a whole Nagios notification from standard input', async () => {
   const f = parseFixture('notification.nagios-check-timeout', readFileSync(join(FIXTURES, 'notification.nagios-check-timeout.txt'), 'utf8'));
   const out = json(await mamoruWithInput(['explain', '-', '--json'], f.output + '\n'));
-  assert.deepEqual(out, { kind: 'service-timeout', service: 'mysql', runbook: 'mysql-down', steps: [...runbookSteps['mysql-down']] });
+  assert.deepEqual(answer(out), { kind: 'service-timeout', service: 'mysql', runbook: 'mysql-down', steps: [...runbookSteps['mysql-down']] });
   const recovery = parseFixture('notification.nagios-recovery', readFileSync(join(FIXTURES, 'notification.nagios-recovery.txt'), 'utf8'));
   const r = await mamoruWithInput(['explain', '-'], recovery.output);
   assert.equal(r.code, 0, r.stderr);

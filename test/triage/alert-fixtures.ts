@@ -54,10 +54,42 @@ export function checkCommandOf(f: AlertFixture): string | undefined {
   return f.argv[0] === 'mamoru' ? `mamoru-${f.argv[2]}` : basename(f.argv[0]!);
 }
 
+/**
+ * The Nagios state the fixture's exit code stands for: a plugin's (and mamoru's) exit code is one;
+ * net-snmp's tools are not plugins (snmpget exits 0 after "No Such Object available"), so theirs
+ * says nothing and undefined is returned.
+ */
+export function pluginStateOf(f: AlertFixture): 0 | 1 | 2 | 3 | undefined {
+  if (!f.argv || f.exit === undefined || f.exit > 3 || /^snmp/.test(basename(f.argv[0]!))) return undefined;
+  return f.exit as 0 | 1 | 2 | 3;
+}
+
 /** For `mamoru check <type>` fixtures: the probe type. */
 export function probeTypeOf(f: AlertFixture): string | undefined {
   const c = checkCommandOf(f);
   return c?.startsWith('mamoru-') ? c.slice('mamoru-'.length) : undefined;
+}
+
+/**
+ * The check command as Nagios hands it to a notification (`$SERVICECHECKCOMMAND$`): the command's
+ * name, then its arguments after a `!` (one ARG1 holding the plugin's flags, as many configs do).
+ * Lab secrets are already masked in the fixture.
+ */
+export function nagiosCommandOf(f: AlertFixture): string | undefined {
+  if (!f.argv) return undefined;
+  return `${checkCommandOf(f)}!${f.argv.slice(f.argv[0] === 'mamoru' ? 3 : 1).join(' ')}`;
+}
+
+/** For `mamoru check snmp` fixtures: the check's options as the config would plan them (oid, label). */
+export function optionsOf(f: AlertFixture): Record<string, unknown> | undefined {
+  if (!f.argv || f.argv[0] !== 'mamoru') return undefined;
+  const oid: string[] = [];
+  const label: string[] = [];
+  f.argv.forEach((a, i) => {
+    if (a === '-o' || a === '--oid') oid.push(f.argv![i + 1]!);
+    if (a === '--label') label.push(f.argv![i + 1]!);
+  });
+  return { ...(oid.length ? { oid } : {}), ...(label.length ? { label } : {}) };
 }
 
 export interface Expected {
@@ -82,6 +114,8 @@ const hostDown = (more: Partial<Expected> = {}) => e('host-unreachable', null, '
 const snmpAgent = () => e('snmp-agent-error', 'snmp', 'snmp-agent-error');
 const diskFull = () => e('disk-full', 'disk', 'disk-full');
 const mailQueue = (more: Partial<Expected> = {}) => e('mail-queue', 'smtp', 'mail-queue', more);
+/** A value read over SNMP that no runbook answers (processes, memory, load): a person looks. */
+const snmpValue = () => e('unknown', 'snmp', null);
 /** A service check on a silent host sees only its own timeout; the host check is what tells the host is down. */
 const silentHost = 'a service check on a host that drops everything sees its own timeout; the host check (check_ping) says the host is down';
 const dnsNoResponse = 'check_dns prints "No response from DNS <ip>" both for a stopped server and for a silent one (nslookup gives up first)';
@@ -206,12 +240,45 @@ export const expected: Record<string, Expected> = {
   'snmpd-stopped.mamoru-disk-snmp': snmpAgent(),
   'snmp-refused-user.snmpget-unknown-user': snmpAgent(),
   'snmp-refused-user.snmpbulkget-wrong-password': snmpAgent(),
+  'snmp-refused-user.check_snmp-unknown-user': snmpAgent(),
+  'snmp-refused-user.check_snmp-wrong-password': snmpAgent(),
+  'snmp-refused-user.snmpget-authorization': snmpAgent(),
+  'snmp-wrong-community.snmpget': snmpAgent(),
+  'snmp-wrong-community.check_snmp': snmpAgent(),
+
+  // the agent runs, but is asked for an object or MIB it cannot give
+  'snmp-unknown-object.snmpget-unknown-object': snmpAgent(),
+  'snmp-unknown-object.snmpbulkget-unknown-object': snmpAgent(),
+  'snmp-unknown-object.snmpget-unknown-mib': snmpAgent(),
+  'snmp-unknown-object.snmpbulkget-unknown-mib': snmpAgent(),
+  'snmp-unknown-object.snmpget-no-such-object': snmpAgent(),
+  'snmp-unknown-object.snmpget-no-such-instance': snmpAgent(),
+  'snmp-unknown-object.snmpget-v1-no-such-name': snmpAgent(),
+  'snmp-unknown-object.snmpbulkget-v1': snmpAgent(),
+  'snmp-unknown-object.check_snmp-no-such-name': snmpAgent(),
+  'snmp-unknown-object.check_snmp-no-such-object': snmpAgent(),
+  'snmp-unknown-object.check_snmp-unknown-mib': snmpAgent(),
+  'snmp-unknown-object.mamoru-snmp-no-such-object': snmpAgent(),
+  'snmp-unknown-object.unknown-oid-written': snmpAgent(),
+
+  // the mail queue over its threshold, its label or units naming it
+  'mail-queue-labelled.check_snmp-label': mailQueue(),
+  'mail-queue-labelled.check_snmp-label-words': mailQueue(),
+  'mail-queue-labelled.check_snmp-units': mailQueue(),
+  'mail-queue-labelled.mamoru-snmp-label': mailQueue(),
+
+  // other values over their thresholds, read over SNMP: the OID says which (in the perfdata, the command, the config)
+  'snmp-value.check_snmp-processes': snmpValue(),
+  'snmp-value.check_snmp-memory': snmpValue(),
+  'snmp-value.check_snmp-disk': diskFull(),
+  'snmp-value.check_snmp-load': snmpValue(),
+  'snmp-value.mamoru-snmp-processes': snmpValue(),
 
   // the field runbook's own alert table
   'field-runbook.ping-loss': hostDown(),
   'field-runbook.socket-timeout': timeout(null, 'service-down'),
   'field-runbook.refused': refused(null, 'service-down'),
-  'field-runbook.snmp-mail-queue': mailQueue({ hint: 'Mail Queue', needsHint: true, why: 'the runbook says "on the mail-queue OID": an SNMP threshold alone could be any value' }),
+  'field-runbook.snmp-mail-queue': mailQueue({ why: 'the runbook reads an SNMP threshold with nothing else known as the mail queue ("on the mail-queue OID")' }),
   'field-runbook.snmpbulkget-error': snmpAgent(),
   'field-runbook.disk': diskFull(),
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { classify, runbookSteps, type AlertKind } from '../../src/triage/index.ts';
-import { checkCommandOf, expected, loadFixtures, probeTypeOf, type AlertFixture, type Expected } from './alert-fixtures.ts';
+import { checkCommandOf, expected, loadFixtures, nagiosCommandOf, optionsOf, pluginStateOf, probeTypeOf, type AlertFixture, type Expected } from './alert-fixtures.ts';
 
 const fixtures = loadFixtures();
 const kinds = (x: Expected): readonly AlertKind[] => (Array.isArray(x.kind) ? x.kind : [x.kind as AlertKind]);
@@ -42,8 +42,11 @@ describe('triage: the recorded alerts', () => {
   for (const f of fixtures) {
     test(`${f.name}: as Nagios hands it over (text, check, state)`, () => {
       const x = expectationOf(f);
-      const got = classify({ text: f.output, service: x.hint ?? checkCommandOf(f), state: f.argv && f.exit !== undefined && f.exit <= 3 ? (f.exit as 0 | 1 | 2 | 3) : undefined });
+      const got = classify({ text: f.output, service: x.hint ?? checkCommandOf(f), state: pluginStateOf(f) });
       assertClassified(f, x, got, 'with the check and the state');
+      // With the check command and its arguments ($SERVICECHECKCOMMAND$) as well: the same answer.
+      const withCommand = classify({ text: f.output, service: x.hint ?? checkCommandOf(f), command: nagiosCommandOf(f), state: pluginStateOf(f) });
+      assertClassified(f, x, withCommand, 'with the check command');
     });
   }
 
@@ -60,7 +63,8 @@ describe('triage: the recorded alerts', () => {
   test('inside a Nagios service notification (subject and body), the same answer', () => {
     for (const f of fixtures.filter((f) => f.argv && f.exit !== undefined)) {
       const x = expectationOf(f);
-      const state = stateWords[f.exit!] ?? 'UNKNOWN';
+      // A wrapper running one of net-snmp's tools reports its words as UNKNOWN, as check_snmp does.
+      const state = stateWords[pluginStateOf(f) ?? 3]!;
       const desc = x.hint ?? checkCommandOf(f)!;
       const type = state === 'OK' ? 'RECOVERY' : 'PROBLEM';
       const mail = [
@@ -91,7 +95,7 @@ describe('triage: the recorded alerts', () => {
       const x = expectationOf(f);
       // The transition carries the result's text, the line before the perfdata.
       const text = f.output.split('\n')[0]!.split(' | ')[0]!;
-      const got = classify({ probeType: probeTypeOf(f)!, state: f.exit as 0 | 1 | 2 | 3, text, check: x.hint });
+      const got = classify({ probeType: probeTypeOf(f)!, state: f.exit as 0 | 1 | 2 | 3, text, check: x.hint, options: optionsOf(f) });
       assertClassified(f, x, got, `transition of ${probeTypeOf(f)}`);
     }
   });
