@@ -147,7 +147,9 @@ contacts:
   await sleep(5000);
 
   // ---- kill: (a) mail with the diagnosis, (b) start recorded (verified) ----
-  type KillRun = { mailMs: number; diagnosed: boolean; startedMs: number; answersMs: number | undefined };
+  type KillRun = { mailMs: number; diagnosed: boolean; toldMs: number | undefined; startedMs: number; answersMs: number | undefined };
+  /** The client (Japanese) reads the diagnosis and the verified start: in the first mail, or in the recovery mail. */
+  const tellsStart = (i: number) => smtp.mails[i] !== undefined && /停止しています/.test(parseMail(smtp.mails[i]!.raw).body) && /apache2 を起動しました。稼働と応答を確認済みです/.test(parseMail(smtp.mails[i]!.raw).body);
   const kills: KillRun[] = [];
   const killFailures: string[] = [];
   for (let i = 1; i <= killRuns; i++) {
@@ -158,7 +160,7 @@ contacts:
     try {
       await until('the problem mail', () => smtp.mails.length > before, 40_000);
       const body = parseMail(smtp.mails[before]!.raw).body;
-      const diagnosed = /not listening, no master process/.test(body) && /-k start: exit 0/.test(body) && /answers: HTTP OK/.test(body);
+      const diagnosed = tellsStart(before);
       const started = await until(
         'the action record of the start',
         async () => (await eventsSince(t0)).find((e) => e.kind === 'action' && /^ran .* -k start: exit 0/.test(e.text)),
@@ -166,12 +168,13 @@ contacts:
         100,
       );
       const answeredAt = await answering;
-      const run: KillRun = { mailMs: accepted[before]! - t0, diagnosed, startedMs: started.at - t0, answersMs: answeredAt === undefined ? undefined : answeredAt - t0 };
-      kills.push(run);
-      say(`kill run ${i}: mail ${sec(run.mailMs)} s${diagnosed ? '' : ' (WITHOUT the diagnosis/start/verification)'}, start recorded ${sec(run.startedMs)} s, page answers again ${run.answersMs === undefined ? '-' : sec(run.answersMs)} s`);
-      if (!diagnosed) say(body);
-      if (verbose) say(`${timeline(await eventsSince(t0), t0)}\n${logSince(t0)}`);
       await until('the recovery mail', () => smtp.mails.length > before + 1, 30_000);
+      const toldAt = diagnosed ? accepted[before] : tellsStart(before + 1) ? accepted[before + 1] : undefined;
+      const run: KillRun = { mailMs: accepted[before]! - t0, diagnosed, toldMs: toldAt === undefined ? undefined : toldAt - t0, startedMs: started.at - t0, answersMs: answeredAt === undefined ? undefined : answeredAt - t0 };
+      kills.push(run);
+      say(`kill run ${i}: first mail ${sec(run.mailMs)} s${diagnosed ? ' (with the diagnosis and the verified start)' : ''}, diagnosis and start told ${run.toldMs === undefined ? 'NEVER' : `${sec(run.toldMs)} s`}, start recorded ${sec(run.startedMs)} s, page answers again ${run.answersMs === undefined ? '-' : sec(run.answersMs)} s`);
+      if (run.toldMs === undefined) say(body);
+      if (verbose) say(`${timeline(await eventsSince(t0), t0)}\n${logSince(t0)}`);
     } catch (e) {
       killFailures.push(`run ${i}: ${(e as Error).message}`);
       say(`kill run ${i}: FAILED: ${(e as Error).message}\n${await failDetail(t0)}`);
@@ -185,7 +188,7 @@ contacts:
   // ---- surge: (c) workers exhausted by many clients -> limit raised and verified ----
   /** Whether the problem and the recovery mail say the limit was raised (the client's view). */
   type SurgeRun = { raisedMs: number; mailMs: number | undefined; spawnToHeldMs: number; problemMailSaysRaised: boolean; recoveryMailSaysRaised: boolean };
-  const saysRaised = (i: number) => smtp.mails[i] !== undefined && /changed MaxRequestWorkers 5 -> 10/.test(parseMail(smtp.mails[i]!.raw).body);
+  const saysRaised = (i: number) => smtp.mails[i] !== undefined && /MaxRequestWorkers（同時処理数の上限）を 5 から 10 に引き上げました/.test(parseMail(smtp.mails[i]!.raw).body);
   const surges: SurgeRun[] = [];
   const surgeFailures: string[] = [];
   const surgeDurations: number[] = [];
@@ -255,14 +258,15 @@ contacts:
     say(`${what}, ${xs.length} runs: median ${m.toFixed(2)} s, min ${sec(Math.min(...xs))} s, max ${sec(Math.max(...xs))} s${goal === undefined ? '' : `; goal <= ${goal} s: ${m <= goal ? 'PASS' : 'MISS'}`}`);
   };
   say('');
-  const withDiagnosis = kills.filter((k) => k.diagnosed);
-  line('(a) Apache killed -> client mailed with the diagnosis', withDiagnosis.map((k) => k.mailMs), GOALS.mail);
+  const withDiagnosis = kills.filter((k) => k.toldMs !== undefined);
+  line('(a) Apache killed -> client first mailed', kills.map((k) => k.mailMs), GOALS.mail);
+  line("    Apache killed -> the mail with the diagnosis and the verified start", withDiagnosis.map((k) => k.toldMs!), GOALS.mail);
   line('(b) Apache killed -> started and verified (action record)', kills.map((k) => k.startedMs), GOALS.started);
   line('    Apache killed -> page answers again (poller, for comparison)', kills.flatMap((k) => (k.answersMs === undefined ? [] : [k.answersMs])));
   line('(c) workers exhausted -> limit raised and verified (action record)', surges.map((s) => s.raisedMs), GOALS.raised);
   line('    workers exhausted -> problem mail (for comparison)', surges.flatMap((s) => (s.mailMs === undefined ? [] : [s.mailMs])));
   if (surges.length) say(`of ${surges.length} surge runs, the problem mail says the limit was raised in ${surges.filter((s) => s.problemMailSaysRaised).length}, the recovery mail in ${surges.filter((s) => s.recoveryMailSaysRaised).length}`);
-  if (kills.length > withDiagnosis.length) say(`${kills.length - withDiagnosis.length} kill runs mailed WITHOUT the diagnosis`);
+  if (kills.length > withDiagnosis.length) say(`${kills.length - withDiagnosis.length} kill runs never told the diagnosis and the start`);
   for (const f of [...killFailures.map((f) => `kill ${f}`), ...surgeFailures.map((f) => `surge ${f}`)]) say(`FAILED ${f}`);
   if (skipped) say(`${skipped} surge runs not done (budget)`);
   say(`whole bench: ${sec(Date.now() - benchStart)} s`);
