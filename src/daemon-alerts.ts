@@ -376,7 +376,8 @@ export class Alerting {
         // A fix that worked shows in a moment (its check runs again at once): the recovery message
         // then tells what was found and done, and an update just before it would say it twice.
         // So does a diagnosis that needs no one: told only if the problem outlasts the wait.
-        const settled = r.summary.escalation === undefined && r.actions.every((a) => a.outcome.status === 'done' || a.outcome.status === 'no-op');
+        // An attack found is news now (it goes out with the link to the attack, in one update).
+        const settled = r.summary.escalation === undefined && !r.attack?.sources.length && r.actions.every((a) => a.outcome.status === 'done' || a.outcome.status === 'no-op');
         if (settled) {
           const timer = this.deps.clock.setTimeout(() => {
             this.laters.delete(timer);
