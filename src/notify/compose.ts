@@ -37,6 +37,11 @@ export interface IncidentDetails {
 export type Change = string | Said | DetailRecord;
 
 export interface ComposeInput {
+  /**
+   * The contacts hear of this incident for the first time (a recovery that came before its problem
+   * was told): the words say "stopped working and works again", never a bare "works again".
+   */
+  firstNews?: boolean | undefined;
   event: TemplateEvent;
   incident: IncidentRecord | null;
   address?: string | undefined;
@@ -120,8 +125,8 @@ export function templateValues(contact: Pick<ContactConfig, 'name' | 'language' 
     target: inc.target,
     address: input.address ?? '-',
     // The first message of a problem mamoru fixed before it went out says so: "stopped working and works again".
-    headline: first ? plainSentence(recovered ? { ...first, recoveredAt: first.recoveredAt ?? end } : first, inc.target, lang, input.event === 'open').replace(/[.。]$/, '') : inc.title,
-    plain: shown.map((m) => plainSentence(recovered ? { ...m, recoveredAt: m.recoveredAt ?? end } : m, inc.target, lang, input.event === 'open')).join('\n'),
+    headline: first ? plainSentence(recovered ? { ...first, recoveredAt: first.recoveredAt ?? end } : first, inc.target, lang, input.event === 'open' || input.firstNews === true).replace(/[.。]$/, '') : inc.title,
+    plain: shown.map((m) => plainSentence(recovered ? { ...m, recoveredAt: m.recoveredAt ?? end } : m, inc.target, lang, input.event === 'open' || input.firstNews === true)).join('\n'),
     problems: shown.map(memberLine).join('\n'),
     changes: changesText(input.changes ?? [], lang, tz) || '-',
     since: localTime(inc.openedAt, tz),

@@ -158,10 +158,12 @@ export class Dispatcher {
     if (event === 'recovered') this.reached.delete(incidentId);
     const changes = p.news.flatMap((n) => n.changes);
     const ack = p.news.find((n) => n.event === 'acknowledged');
-    return this.sendIncident(inc, { event, changes, level, by: ack?.by, comment: ack?.comment });
+    // Opened and recovered before anyone was told: one message, "stopped working and works again".
+    const firstNews = event === 'recovered' && p.news.some((n) => n.event === 'open');
+    return this.sendIncident(inc, { event, changes, level, by: ack?.by, comment: ack?.comment, firstNews });
   }
 
-  private async sendIncident(inc: IncidentRecord, what: Pick<ComposeInput, 'event' | 'changes' | 'level' | 'by' | 'comment'>): Promise<void> {
+  private async sendIncident(inc: IncidentRecord, what: Pick<ComposeInput, 'event' | 'changes' | 'level' | 'by' | 'comment' | 'firstNews'>): Promise<void> {
     const target = this.opts.target(inc.target);
     const tags = target?.tags ?? [];
     const contacts = this.opts.contacts.filter((c) => contactWants(c, { name: inc.target, tags }, what.level ?? 0));
