@@ -81,6 +81,12 @@ export interface FilterDefinition {
    */
   programs?: readonly string[];
   /**
+   * Its daemon's own log file starts a line with a timestamp and no program (Exim's mainlog,
+   * MySQL 8's error file): such lines, which carry no program to dispatch on, reach the filters
+   * that say so, and only those. `ctx.at` is then 0 (the filter reads the timestamp itself).
+   */
+  ownLog?: boolean;
+  /**
    * What each mode beyond `normal` adds for this filter, one line each, for `logtest --help`
    * and the docs; a mode not named here counts the normal forms only.
    */

@@ -38,6 +38,9 @@ for (const name of Object.keys(filters)) {
   });
 }
 
+/** Filters whose lines carry no user name at all (client text only after the address: their hand-written corpus covers it). */
+const NO_USER_NAME = new Set(['nginx-limit-req']);
+
 /** Text a client can put where its user name goes. */
 function payloads(sample: string, address: string): string[] {
   const forged = sample.split(address).join('6.6.6.6');
@@ -90,6 +93,6 @@ for (const name of Object.keys(filters)) {
         }
       }
     }
-    assert.ok(tried > 0, `${name}: no sample with a user name to replace`);
+    assert.ok(tried > 0 || NO_USER_NAME.has(name), `${name}: no sample with a user name to replace`);
   });
 }

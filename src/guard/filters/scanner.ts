@@ -33,6 +33,8 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_
 export class LogScanner {
   readonly time: LogTimeParser;
   private readonly all: readonly FilterDefinition[];
+  /** Filters that read their daemon's own file, whose lines have a timestamp and no program. */
+  private readonly ownLog: readonly FilterDefinition[];
   /**
    * Programs by `length * 128 + first char`: the lookup compares in place instead of cutting a
    * string out of every line and hashing it.
@@ -46,6 +48,7 @@ export class LogScanner {
 
   constructor(filters: readonly FilterDefinition[], opts: ScannerOptions = {}) {
     this.all = filters;
+    this.ownLog = filters.filter((f) => f.ownLog);
     this.time = new LogTimeParser(opts);
     this.ctx = { at: 0, program: '', mode: opts.mode ?? 'normal' };
     for (const f of filters) {
@@ -90,12 +93,17 @@ export class LogScanner {
     // a word with a colon (`error:` in an sshd -E file) is part of the message.
     if (t.kind === 'syslog' || t.kind === 'iso') {
       const at = this.headerAt(line, t.end);
-      if (at < 0) return undefined;
-      const found = this.programOf(line, this.progBase, this.progEnd);
-      if (!found) return undefined;
-      list = found.filters;
-      ctx.at = at;
-      ctx.program = found.name;
+      if (at >= 0) {
+        const found = this.programOf(line, this.progBase, this.progEnd);
+        if (!found) return undefined;
+        list = found.filters;
+        ctx.at = at;
+        ctx.program = found.name;
+      } else if (t.kind === 'iso' && this.ownLog.length) {
+        // A daemon's own file (Exim's mainlog, MySQL 8's error log): only the filters that read one.
+        list = this.ownLog;
+        ctx.at = 0;
+      } else return undefined;
     }
     for (let i = 0; i < list.length; i++) {
       const f = list[i]!;
