@@ -55,6 +55,8 @@ export default defineFilter({
       if (!counts('ddos', ctx.mode) || !(m = execAt(DNSBL, line, at))) return undefined;
       return addr(m[1]!);
     }
+    // smtpd's everyday lines end here before the search below (a long queue id may start lower-case).
+    if ((c === 99 && line.startsWith('connect from ', at)) || (c === 100 && line.startsWith('disconnect from ', at)) || (c === 119 && line.startsWith('warning: ', at))) return undefined;
     if (line.indexOf(': reject: ', at) < 0 || !(m = execAt(REJECT, line, at))) return undefined;
     const client = normaliseAddress(m[1]!);
     if (!client) return undefined;
