@@ -21,6 +21,7 @@ import { readTcpTable } from './inspect/proc-net-tcp.ts';
 import { BanFlushTimer } from './incidents/ban-digest.ts';
 import type { IncidentManager, IncidentNews } from './incidents/manager.ts';
 import { triedOf } from './incidents/attacks.ts';
+import { Recidive } from './guard/recidive.ts';
 
 /**
  * Longest an attack's message waits for who the address is (enrichment: the offline country at
@@ -88,6 +89,7 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
       firewall,
       store: w.store,
       allow: new AllowList({ allow: cfg.allow, allow_ssh_session: cfg.allow_ssh_session }),
+      recidive: cfg.recidive ? new Recidive(cfg.recidive) : undefined,
       log,
       clock: w.clock,
       cut: cfg.cut_connections

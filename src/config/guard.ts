@@ -12,6 +12,7 @@ import { filters } from '../guard/filters/index.ts';
 import { jailSchema } from '../guard/jail.ts';
 import { checkTimeZone } from '../guard/zone-clock.ts';
 import { sources } from '../guard/sources/index.ts';
+import { recidiveSchema } from '../guard/recidive.ts';
 
 const nameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a name of letters, digits, "_", "." and "-"');
 
@@ -66,6 +67,7 @@ export const guardSchema = z
     enrich: enrichSchema.prefault({}),
     state_dir: z.string().optional().meta({ description: 'where log positions are kept (default: beside the store, or ./data/guard)' }),
     jails: z.array(guardJailSchema).default([]),
+    recidive: recidiveSchema.optional().meta({ description: 'an address banned again and again by any jail gets one long ban on every port (off when absent)' }),
   })
   .superRefine((g, ctx) => {
     const seen = new Map<string, number>();

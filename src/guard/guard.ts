@@ -10,6 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { BanRecord } from '../core/ban.ts';
+import { RECIDIVE, type Recidive } from './recidive.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Enrichment } from './enrich/enrich.ts';
 import { filters as filterRegistry, LogScanner, type Failure } from './filters/index.ts';
@@ -75,6 +76,8 @@ export interface GuardDeps {
   connectionIntervalMs?: number | undefined;
   /** Told of each ban once it is in the kernel (incidents); enrichment follows in `onEnriched`. */
   onBan?: ((b: AppliedBan) => void) | undefined;
+  /** The recidive jail (guard.recidive): repeat offenders of any jail banned long on every port. */
+  recidive?: Recidive | undefined;
   onEnriched?: ((b: AppliedBan, e: Enrichment) => void) | undefined;
 }
 
@@ -213,6 +216,9 @@ export class Guard {
     await this.deps.store.saveBan(record).catch((err) => this.deps.log.error({ err }, 'could not store a ban'));
     if (this.deps.cut) applied.cut = await this.deps.cut(ban.address).catch((e) => `could not cut connections: ${(e as Error).message}`);
     this.deps.onBan?.(applied);
+    // Banned again and again by the jails: one long ban on every port, reported like any other.
+    const long = this.deps.recidive?.note(ban.address, def.name, applied.appliedAt);
+    if (long) this.track(this.apply({ ...def, name: RECIDIVE }, long, failure, readAt));
     if (this.deps.enrich) {
       const e = await this.deps.enrich(ban.address).catch(() => undefined);
       if (e) {
