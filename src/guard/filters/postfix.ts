@@ -57,7 +57,9 @@ export default defineFilter({
     }
     // smtpd's everyday lines end here before the search below (a long queue id may start lower-case).
     if ((c === 99 && line.startsWith('connect from ', at)) || (c === 100 && line.startsWith('disconnect from ', at)) || (c === 119 && line.startsWith('warning: ', at))) return undefined;
-    if (line.indexOf(': reject: ', at) < 0 || !(m = execAt(REJECT, line, at))) return undefined;
+    // `NOQUEUE: reject: ` or `<queue id>: reject: `: the first colon of the message says, at once.
+    const colon = line.indexOf(':', at);
+    if (colon < 0 || colon - at > 24 || !line.startsWith(': reject: ', colon) || !(m = execAt(REJECT, line, at))) return undefined;
     const client = normaliseAddress(m[1]!);
     if (!client) return undefined;
     const text = REJECT.lastIndex;
