@@ -189,9 +189,13 @@ export function createSshExecutor(o: SshOptions, ctx: Pick<ExecutorContext, 'sec
     return current;
   }
 
-  /** Opens an exec channel; a connection found dead is opened again once (nothing ran on it). */
+  /**
+   * Opens an exec channel; a connection found dead is opened again once (nothing ran on it). A
+   * channel refused while sshd still counts one just closed against its MaxSessions (`open failed`)
+   * is asked for again, a few times, a little later: nothing ran on it either.
+   */
   async function openExec(line: string): Promise<ClientChannel> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0, refused = 0; ; attempt++) {
       const c = await client();
       try {
         return await new Promise<ClientChannel>((resolve, reject) => {
@@ -202,6 +206,12 @@ export function createSshExecutor(o: SshOptions, ctx: Pick<ExecutorContext, 'sec
           }
         });
       } catch (e) {
+        if (/open failed/i.test((e as Error).message) && refused < 5) {
+          refused++;
+          attempt--;
+          await new Promise((r) => setTimeout(r, 50 * refused));
+          continue;
+        }
         const dead = /Not connected|No response|ECONNRESET|closed/i.test((e as Error).message);
         if (!dead || attempt > 0) throw new ExecutorError('connect', `${where}: cannot start the command: ${(e as Error).message}`, { cause: e });
         c.destroy();
