@@ -25,6 +25,9 @@ const commands: Record<string, () => Promise<Register>> = {
   bans: async () => (await import('./bans.ts')).registerBans,
   ingest: async () => (await import('./ingest.ts')).registerIngest,
   approvals: async () => (await import('./approvals.ts')).registerApprovals,
+  users: async () => (await import('./users.ts')).registerUsers,
+  tokens: async () => (await import('./tokens.ts')).registerTokens,
+  audit: async () => (await import('./audit.ts')).registerAudit,
 };
 /** Commands registered by another command's module. */
 const aliases: Record<string, string> = { incident: 'incidents', approve: 'approvals', deny: 'approvals' };

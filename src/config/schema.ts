@@ -10,6 +10,7 @@ import { stores } from '../store/index.ts';
 import { contactSchema, templatesSchema } from '../notify/contacts.ts';
 import { downtimeSchema, notificationsSchema } from './policy.ts';
 import { guardSchema } from './guard.ts';
+import { authSchema, webSchema } from './web.ts';
 import { executorSchema, remediationSchema, targetServiceSchema } from './remediation.ts';
 
 // A problem is confirmed in seconds, not in max_attempts × retry_interval; half a second lets a
@@ -91,13 +92,8 @@ export const configSchema = z
       })
       .prefault({}),
     store: storeSchema.prefault({ type: 'sqlite' }),
-    web: z
-      .strictObject({
-        enabled: z.boolean().default(true),
-        host: z.string().default('127.0.0.1').meta({ description: 'address to listen on (loopback by default)' }),
-        port: z.number().int().min(0).max(65535).default(8484),
-      })
-      .prefault({}),
+    web: webSchema,
+    auth: authSchema,
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
     targets: z.array(targetSchema).default([]),
     contacts: z.array(contactSchema).default([]).meta({ description: 'who is told about incidents, in which language and through which channels' }),

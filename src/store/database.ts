@@ -109,6 +109,50 @@ export interface BansTable {
   enrichment: string | null;
 }
 
+/** Accounts (schema 5): see auth/types.ts for the records. Scopes are JSON; null is everything. */
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  role: string;
+  scope: string | null;
+  password_hash: string;
+  created_at: number;
+  password_changed_at: number;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_id: number;
+  csrf: string;
+  created_at: number;
+  last_seen_at: number;
+  address: string;
+}
+
+export interface TokensTable {
+  id: Generated<number>;
+  name: string;
+  user_id: number | null;
+  role: string;
+  scope: string | null;
+  hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+/** Rows are only ever inserted. */
+export interface AuditTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  address: string | null;
+  action: string;
+  subject: string;
+  detail: string;
+}
+
 export interface Database {
   results: ResultsTable;
   rollups_minute: RollupsTable;
@@ -119,6 +163,10 @@ export interface Database {
   incidents: IncidentsTable;
   incident_events: IncidentEventsTable;
   bans: BansTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  tokens: TokensTable;
+  audit: AuditTable;
 }
 
 export type RollupTable = 'rollups_minute' | 'rollups_hour';

@@ -16,6 +16,8 @@ import { applyRetention, rollUp, type Retention } from './rollup.ts';
 import { assertStorable, banFromRow, banToRow, incidentEventFromRow, incidentFromRow, incidentToRow, resultFromRow, resultToRow, rollupFromRow, stateFromRow, stateToRow } from './rows.ts';
 import type { BanRecord } from '../core/ban.ts';
 import type { IncidentEvent, IncidentRecord, IncidentStatus } from '../core/incident.ts';
+import * as accounts from './auth-queries.ts';
+import type { AuditRecord, Scope, SessionRecord, TokenRecord, UserRecord } from '../auth/types.ts';
 import type { CheckStateRecord, ConfigRevision, ConfigRevisionInfo, MaintainReport, Rollup, RollupResolution, Store, StoredResult } from './types.ts';
 
 // Rows per INSERT: 100 rows of 9 columns stays under every engine's bound-parameter limit.
@@ -264,6 +266,27 @@ class KyselyStore implements Store {
     const r = await this.conn().deleteFrom('bans').where('until', 'is not', null).where('until', '<=', now).executeTakeFirst();
     return Number(r.numDeletedRows);
   }
+
+  // Accounts: the queries live in auth-queries.ts.
+  createUser(u: Omit<UserRecord, 'id'>) { return accounts.createUser(this.conn(), u); }
+  updateUser(id: number, patch: { role?: UserRecord['role']; scope?: Scope; passwordHash?: string; passwordChangedAt?: number }) { return accounts.updateUser(this.conn(), id, patch); }
+  deleteUser(id: number) { return accounts.deleteUser(this.conn(), id); }
+  userByName(name: string) { return accounts.userByName(this.conn(), name); }
+  userById(id: number) { return accounts.userById(this.conn(), id); }
+  users() { return accounts.users(this.conn()); }
+  createSession(s: SessionRecord) { return accounts.createSession(this.conn(), s); }
+  session(idHash: string) { return accounts.session(this.conn(), idHash); }
+  touchSession(idHash: string, at: number) { return accounts.touchSession(this.conn(), idHash, at); }
+  deleteSession(idHash: string) { return accounts.deleteSession(this.conn(), idHash); }
+  deleteSessions(userId: number, exceptIdHash?: string) { return accounts.deleteSessions(this.conn(), userId, exceptIdHash); }
+  deleteExpiredSessions(idleBefore: number, createdBefore: number) { return accounts.deleteExpiredSessions(this.conn(), idleBefore, createdBefore); }
+  createToken(t: Omit<TokenRecord, 'id'>) { return accounts.createToken(this.conn(), t); }
+  tokenByHash(hash: string) { return accounts.tokenByHash(this.conn(), hash); }
+  tokens() { return accounts.tokens(this.conn()); }
+  revokeToken(id: number, at: number) { return accounts.revokeToken(this.conn(), id, at); }
+  touchToken(id: number, at: number) { return accounts.touchToken(this.conn(), id, at); }
+  appendAudit(a: Omit<AuditRecord, 'id'>) { return accounts.appendAudit(this.conn(), a); }
+  audit(opts: { limit: number; before?: number }) { return accounts.audit(this.conn(), opts); }
 
   close(): Promise<void> {
     this.closing ??= (async () => {

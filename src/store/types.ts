@@ -11,6 +11,7 @@ import type { CheckResult } from '../core/result.ts';
 import type { BanRecord } from '../core/ban.ts';
 import type { IncidentEvent, IncidentRecord, IncidentStatus } from '../core/incident.ts';
 import type { StoreMigration } from './migrations/index.ts';
+import type { AuditRecord, SessionRecord, TokenRecord, UserRecord } from '../auth/types.ts';
 
 /** A result as stored: the probe's CheckResult plus which check on which target produced it. */
 export interface StoredResult extends CheckResult {
@@ -159,6 +160,41 @@ export interface Store {
   bans(opts?: { activeAt?: number }): Promise<BanRecord[]>;
   /** Deletes bans that ended before `now`; returns how many. */
   expireBans(now: number): Promise<number>;
+
+  // Accounts: users, sessions, API tokens and the audit trail (store/auth-queries.ts). Only the
+  // auth room (auth/service.ts) calls these; it validates, hashes and audits.
+  /** Stores a new user; undefined when the name is taken. */
+  createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord | undefined>;
+  /** Changes some fields of a user; false when there is no such user. */
+  updateUser(id: number, patch: { role?: UserRecord['role']; scope?: UserRecord['scope']; passwordHash?: string; passwordChangedAt?: number }): Promise<boolean>;
+  /** Deletes a user with their sessions and tokens, in one transaction; false when there was none. */
+  deleteUser(id: number): Promise<boolean>;
+  userByName(name: string): Promise<UserRecord | undefined>;
+  userById(id: number): Promise<UserRecord | undefined>;
+  /** Every user, ordered by name. */
+  users(): Promise<UserRecord[]>;
+  createSession(session: SessionRecord): Promise<void>;
+  session(idHash: string): Promise<SessionRecord | undefined>;
+  /** Sets a session's last use. */
+  touchSession(idHash: string, at: number): Promise<void>;
+  deleteSession(idHash: string): Promise<boolean>;
+  /** Ends every session of a user except one; returns how many were ended. */
+  deleteSessions(userId: number, exceptIdHash?: string): Promise<number>;
+  /** Deletes sessions last used before `idleBefore` or created before `createdBefore`; returns how many. */
+  deleteExpiredSessions(idleBefore: number, createdBefore: number): Promise<number>;
+  /** Stores a new token; undefined when a token not revoked has that name (or the hash exists). */
+  createToken(token: Omit<TokenRecord, 'id'>): Promise<TokenRecord | undefined>;
+  tokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  /** Every token, revoked ones included, ordered by id. */
+  tokens(): Promise<TokenRecord[]>;
+  /** Marks a token revoked at `at`; false when there is none or it was revoked already. */
+  revokeToken(id: number, at: number): Promise<boolean>;
+  /** Sets a token's last use. */
+  touchToken(id: number, at: number): Promise<void>;
+  /** Appends to the audit trail (records are never changed or removed). */
+  appendAudit(record: Omit<AuditRecord, 'id'>): Promise<AuditRecord>;
+  /** Audit records newest first, at most `limit`; with `before`, only those with a smaller id (the cursor). */
+  audit(opts: { limit: number; before?: number }): Promise<AuditRecord[]>;
 
   /** Writes what write() queued, then closes the database. Later calls do nothing. */
   close(): Promise<void>;

@@ -13,6 +13,7 @@ import type { Store, StoreContext, StoredResult } from '../../src/store/types.ts
 import { runMaintainContract } from './contract-maintain.ts';
 import { runPersistenceContract } from './contract-persistence.ts';
 import { runBansContract, runIncidentsContract } from './contract-incidents.ts';
+import { runAuthContract } from './contract-auth.ts';
 
 export interface StoreHarness {
   /** Opens the store on this harness's database; a second call reopens the same one when persistent. */
@@ -205,5 +206,6 @@ export function runStoreContract(name: string, factory: HarnessFactory, opts: { 
     runPersistenceContract(factory, opts.persistent);
     runIncidentsContract(factory);
     runBansContract(factory);
+    runAuthContract(factory);
   });
 }

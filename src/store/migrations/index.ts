@@ -8,6 +8,7 @@ import initial from './0001-initial.ts';
 import incidents from './0002-incidents.ts';
 import bans from './0003-bans.ts';
 import incidentKinds from './0004-incident-kinds.ts';
+import auth from './0005-auth.ts';
 
 /** The SQL dialects the shared store code speaks. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -23,6 +24,7 @@ export const migrations: Record<string, StoreMigration> = {
   '0002-incidents': incidents,
   '0003-bans': bans,
   '0004-incident-kinds': incidentKinds,
+  '0005-auth': auth,
 };
 
 /** The schema version a migration name stands for: `0003-rollups` is 3. */
