@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import { formatAddress, parseIp } from './address.ts';
+import type { RecentLines } from './filters/recent.ts';
 
 /** One authentication failure found in a log line. */
 export interface Failure {
@@ -63,6 +64,11 @@ export interface MatchContext {
   program: string;
   /** The jail's mode: which of the filter's forms count (see FilterMode). */
   mode: FilterMode;
+  /**
+   * The scanner's bounded memory of recent lines (one per scanner, so per log and jail), for a
+   * filter whose daemon writes one attempt as two lines. Absent when a filter is called alone.
+   */
+  recent?: RecentLines | undefined;
 }
 
 /**

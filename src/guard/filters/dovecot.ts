@@ -25,8 +25,8 @@
  * `disconnected while authenticating`, `aborted authentication`), or tried plaintext where it is
  * refused: scanners do that, and so do mail clients probing a server's capabilities.
  */
-import { counts, defineFilter, normaliseAddress, type FailureMatch, type MatchContext } from '../failure.ts';
-import { addressEnd } from './text.ts';
+import { counts, defineFilter, type FailureMatch, type MatchContext } from '../failure.ts';
+import { addressAt, addressEnd, hasAt } from './text.ts';
 
 function isLowerWord(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45;
@@ -42,14 +42,30 @@ function digitsEnd(line: string, i: number): number {
   return i;
 }
 
+/** Which Dovecot service wrote a line, as far as the filter cares (no string is cut out per line). */
+const NONE = 0;
+const LOGIN = 1;
+const AUTH = 2;
+const OTHER = 3;
+
+/** The service of the program itself in Dovecot's own file or a per-service syslog name. */
+function serviceOf(line: string, start: number, end: number): number {
+  if (end - start >= 6 && hasAt(line, end - 6, '-login')) return LOGIN;
+  if ((end - start === 4 && hasAt(line, start, 'auth')) || (end - start === 11 && hasAt(line, start, 'auth-worker'))) return AUTH;
+  return OTHER;
+}
+
+/** Set by messageStart(): the service that wrote the message (NONE, LOGIN, AUTH, OTHER). */
+let service = NONE;
+
 /**
- * Where the message starts and which Dovecot service wrote it: `service: `, `service(pid): `,
- * `service(default): ` (1.x) in syslog; the program itself in Dovecot's own file; then an
- * optional `Info: ` and 2.3's auth-worker connection prefix.
+ * Where the message starts (-1: not a message of ours), the service in `service`: `service: `,
+ * `service(pid): `, `service(default): ` (1.x) in syslog; the program itself in Dovecot's own
+ * file; then an optional `Info: ` and 2.3's auth-worker connection prefix.
  */
-function messageStart(line: string, at: number, program: string): { i: number; service: string } {
+function messageStart(line: string, at: number, program: string): number {
   let i = at;
-  let service = program === 'dovecot' ? '' : program;
+  service = program === '' || program === 'dovecot' ? NONE : serviceOf(program, 0, program.length);
   let j = i;
   while (j < line.length && isLowerWord(line.charCodeAt(j))) j++;
   if (j > i) {
@@ -60,20 +76,20 @@ function messageStart(line: string, at: number, program: string): { i: number; s
       k = line.charCodeAt(m) === 41 && m > k + 1 ? m + 1 : -1;
     }
     if (k > 0 && line.charCodeAt(k) === 58 && line.charCodeAt(k + 1) === 32) {
-      service = line.slice(i, j);
+      service = serviceOf(line, i, j);
       i = k + 2;
     }
   }
-  if (line.startsWith('Info: ', i)) i += 6;
+  if (line.charCodeAt(i) === 73 && hasAt(line, i, 'Info: ')) i += 6;
   // 2.3: `conn unix:auth-worker (pid=1,uid=2): auth-worker<3>: ` before the passdb verdict.
-  if (line.startsWith('conn ', i)) {
+  if (line.charCodeAt(i) === 99 && hasAt(line, i, 'conn ')) {
     const w = line.indexOf('): auth-worker<', i);
-    if (w < 0 || w - i > 300) return { i: -1, service };
+    if (w < 0 || w - i > 300) return -1;
     const end = digitsEnd(line, w + 15);
-    if (end === w + 15 || !line.startsWith('>: ', end)) return { i: -1, service };
+    if (end === w + 15 || !hasAt(line, end, '>: ')) return -1;
     i = end + 3;
   }
-  return { i, service };
+  return i;
 }
 
 /** Disconnect reasons that are a failed password (group 1 of REASON). */
@@ -88,7 +104,7 @@ function reasonCounts(line: string, open: number, ctx: MatchContext): boolean {
 }
 
 function loginFailure(line: string, i: number, ctx: MatchContext): FailureMatch | undefined {
-  if (!line.startsWith('Disconnected', i) && !line.startsWith('Aborted login', i) && !line.startsWith('Login aborted', i)) return undefined;
+  if (!hasAt(line, i, 'Disconnected') && !hasAt(line, i, 'Aborted login') && !hasAt(line, i, 'Login aborted')) return undefined;
   // Dovecot's reason comes before `: user=<` (the first one: the user name follows it).
   const u = line.indexOf(': user=<', i);
   if (u < 0) return undefined;
@@ -109,7 +125,7 @@ function loginFailure(line: string, i: number, ctx: MatchContext): FailureMatch 
   const start = rip + 6;
   const end = addressEnd(line, start);
   if (end < line.length && line.charCodeAt(end) !== 44) return undefined;
-  const address = normaliseAddress(line.slice(start, end));
+  const address = addressAt(line, start, end);
   if (!address) return undefined;
   // The user name ends at `>`, before `, method=X` when there is one (both written by Dovecot).
   let close = -1;
@@ -135,19 +151,21 @@ function passdbFailure(line: string, i: number): FailureMatch | undefined {
   if (open === i || line.charCodeAt(open) !== 40) return undefined;
   // Exactly one verdict in the whole line, whichever: a user name holding one puts it before
   // Dovecot's, a logged password (auth_verbose_passwords) after it; then the line is not read.
+  // Every verdict starts with `): `: one pass over those finds them all.
   let close = -1;
   let verdict = '';
-  for (const v of VERDICTS) {
-    const k = line.indexOf(v, open);
-    if (k < 0) continue;
-    if (close >= 0 || line.indexOf(v, k + 1) >= 0) return undefined;
-    close = k;
-    verdict = v;
+  for (let k = line.indexOf('): ', open); k >= 0; k = line.indexOf('): ', k + 1)) {
+    for (const v of VERDICTS) {
+      if (line.charCodeAt(k + 3) !== v.charCodeAt(3) || !hasAt(line, k, v)) continue;
+      if (close >= 0) return undefined;
+      close = k;
+      verdict = v;
+    }
   }
   if (close < 0) return undefined;
   const after = close + verdict.length;
   // A verdict ends the line or goes on with ` (given password: ...)`, ` (password mismatch?)`.
-  if (after < line.length && !line.startsWith(' (', after)) return undefined;
+  if (after < line.length && !hasAt(line, after, ' (')) return undefined;
   // From the right: `,<session>` (Dovecot 2.2.x+), then `,ip`; what is left of that is the user.
   let q = close;
   if (line.charCodeAt(q - 1) === 62) {
@@ -161,7 +179,7 @@ function passdbFailure(line: string, i: number): FailureMatch | undefined {
   }
   const comma = line.lastIndexOf(',', q - 1);
   if (comma <= open) return undefined;
-  const address = normaliseAddress(line.slice(comma + 1, q));
+  const address = addressAt(line, comma + 1, q);
   if (!address) return undefined;
   return { address, user: line.slice(open + 1, comma) };
 }
@@ -174,14 +192,14 @@ export default defineFilter({
     aggressive: "also clients that left without trying a password (no auth attempts), gave up inside an exchange (client didn't finish SASL auth, disconnected while authenticating) or tried plaintext where it is refused",
   },
   match(line, ctx) {
-    const { i, service } = messageStart(line, ctx.at, ctx.program);
+    const i = messageStart(line, ctx.at, ctx.program);
     // Through syslog the service must be named (`dovecot: imap(user)<pid>: ...` is a mail process).
-    if (i < 0 || (service === '' && ctx.program !== '')) return undefined;
+    if (i < 0 || (service === NONE && ctx.program !== '')) return undefined;
     const c = line.charCodeAt(i);
     // Login-process lines start with a capital (`Disconnected`, `Aborted login`, `Login aborted`),
     // passdb lines with the driver's lower-case name; each only from the service that writes it
     // (in a file without a syslog header, any: the service is then not known).
-    if (c >= 65 && c <= 90) return service === '' || service.endsWith('-login') ? loginFailure(line, i, ctx) : undefined;
-    return service === '' || service === 'auth' || service === 'auth-worker' ? passdbFailure(line, i) : undefined;
+    if (c >= 65 && c <= 90) return service === NONE || service === LOGIN ? loginFailure(line, i, ctx) : undefined;
+    return service === NONE || service === AUTH ? passdbFailure(line, i) : undefined;
   },
 });

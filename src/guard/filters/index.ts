@@ -5,6 +5,7 @@ import botSearch from './bot-search.ts';
 import courier from './courier.ts';
 import dovecot from './dovecot.ts';
 import exim from './exim.ts';
+import mamoruAuth from './mamoru-auth.ts';
 import mysqld from './mysqld.ts';
 import named from './named.ts';
 import nginxAuth from './nginx-auth.ts';
@@ -36,6 +37,7 @@ export const filters = {
   'nginx-limit-req': nginxLimitReq,
   wordpress,
   'bot-search': botSearch,
+  'mamoru-auth': mamoruAuth,
 } satisfies Record<string, FilterDefinition>;
 
 export type FilterType = keyof typeof filters;

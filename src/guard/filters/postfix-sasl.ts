@@ -16,7 +16,7 @@
  * (the client sent `*`): probes, or a misconfigured client, rather than a wrong password.
  */
 import { counts, defineFilter, normaliseAddress } from '../failure.ts';
-import { execAt } from './text.ts';
+import { execAt, hasAt } from './text.ts';
 
 const LINE = /warning: [^\s[\]]+\[([0-9A-Fa-f.:]+)\](?::\d+)?: SASL [\w-]+ authentication (?:failed(?::(.*))?|(aborted))$/y;
 
@@ -32,7 +32,7 @@ export default defineFilter({
   },
   match(line, ctx) {
     const at = ctx.at;
-    if (!line.startsWith('warning: ', at)) return undefined;
+    if (!hasAt(line, at, 'warning: ')) return undefined;
     const m = execAt(LINE, line, at);
     if (!m) return undefined;
     const reason = m[2] ?? '';

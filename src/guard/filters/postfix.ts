@@ -15,7 +15,7 @@
  * gives up on a wrong password once).
  */
 import { counts, defineFilter, normaliseAddress } from '../failure.ts';
-import { execAt, onlyIndexOf } from './text.ts';
+import { execAt, hasAt, onlyIndexOf } from './text.ts';
 
 const REJECT = /(?:NOQUEUE|[0-9A-Za-z]{5,20}): reject: [A-Z-]{3,20} from [^\s[\]]*\[([0-9A-Fa-f.:]{2,45})\](?::\d{1,5})?: [45]\d\d [45]\.\d{1,3}\.\d{1,3} /y;
 const RBL = /Service unavailable; (?:Client host|client) \[([0-9A-Fa-f.:]{2,45})\] blocked using [\w.-]+;/y;
@@ -51,15 +51,16 @@ export default defineFilter({
       if (!counts('ddos', ctx.mode) || !(m = execAt(PREGREET, line, at))) return undefined;
       return addr(m[1]!);
     }
-    if (c === 68 /* D */ && ctx.program !== 'smtpd' && line.startsWith('DNSBL', at)) {
+    if (c === 68 /* D */ && ctx.program !== 'smtpd' && hasAt(line, at, 'DNSBL')) {
       if (!counts('ddos', ctx.mode) || !(m = execAt(DNSBL, line, at))) return undefined;
       return addr(m[1]!);
     }
-    // smtpd's everyday lines end here before the search below (a long queue id may start lower-case).
-    if ((c === 99 && line.startsWith('connect from ', at)) || (c === 100 && line.startsWith('disconnect from ', at)) || (c === 119 && line.startsWith('warning: ', at))) return undefined;
-    // `NOQUEUE: reject: ` or `<queue id>: reject: `: the first colon of the message says, at once.
-    const colon = line.indexOf(':', at);
-    if (colon < 0 || colon - at > 24 || !line.startsWith(': reject: ', colon) || !(m = execAt(REJECT, line, at))) return undefined;
+    // `NOQUEUE: reject: ` or `<queue id>: reject: `: REJECT's opening, a run of 5-20 letters and
+    // digits, is checked by hand first, so smtpd's everyday lines (`connect from`, `disconnect
+    // from`) end at their first word. `warning: reject: ...` is not a reject.
+    let j = at;
+    while (j - at <= 20 && isAlnum(line.charCodeAt(j))) j++;
+    if (j - at < 5 || j - at > 20 || !hasAt(line, j, ': reject: ') || (c === 119 && j - at === 7 && hasAt(line, at, 'warning')) || !(m = execAt(REJECT, line, at))) return undefined;
     const client = normaliseAddress(m[1]!);
     if (!client) return undefined;
     const text = REJECT.lastIndex;
@@ -87,6 +88,10 @@ function recipient(line: string, from: number): string | undefined {
   const next = line.charCodeAt(end + 1);
   if (end < 0 || !(next === 32 || next === 44 || Number.isNaN(next))) return undefined;
   return line.slice(i + 5, Math.min(end, i + 261));
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 function addr(text: string) {

@@ -1,16 +1,23 @@
 /**
  * Runs filters over log lines, fast: the timestamp is read once per line (log-time.ts), the syslog
- * program once, and one Map lookup on the program picks the filters that read it, so a CRON or
+ * program once, and one table lookup on the program picks the filters that read it, so a CRON or
  * kernel line costs a header parse and nothing more, and no program's text can pose as another's
  * (an application that logs "Failed password for root from 6.6.6.6 port 22 ssh2" as its own
  * message is not sshd). Lines without a syslog-style header (Apache's, nginx's and vsftpd's own
  * files, multilog, `sshd -E`) go to every filter; each starts with a cheap fixed-text test before
  * any regex.
  *
- * Not a filter itself: the registry (index.ts) lists the filters, this file runs them.
+ * Not a filter itself: the registry (index.ts) lists the filters, this file runs them. Each
+ * scanner also gives its filters a small bounded memory of recent lines (ctx.recent), for a
+ * daemon that writes one attempt twice (sshd and PAM).
+ *
+ * Speed notes: every line reaches here as a slice of a larger block, and each charCodeAt on such
+ * a string costs a few nanoseconds, so the work per line is counted in characters read: the
+ * header is read in one forward pass, filters look at a character or two before reading more.
  */
 import type { Failure, FilterDefinition, FilterMode, MatchContext } from '../failure.ts';
 import { LogTimeParser, type LogTimeOptions } from '../log-time.ts';
+import { RecentLines } from './recent.ts';
 
 export interface ScannerOptions extends LogTimeOptions {
   /** More syslog program names per filter type, for daemons logging under a name of their own. */
@@ -39,7 +46,7 @@ export class LogScanner {
    * Programs by `length * 128 + first char`: the lookup compares in place instead of cutting a
    * string out of every line and hashing it.
    */
-  private readonly byProgram = new Map<number, { name: string; filters: FilterDefinition[] }[]>();
+  private readonly byProgram: ({ name: string; filters: FilterDefinition[] }[] | undefined)[] = new Array((MAX_PROGRAM + 1) * 128).fill(undefined);
   /** Reused for every call: filters read it during `match` and never keep it. */
   private readonly ctx: MatchContext;
   /** The last program name tokenAt() found: its last `/`-separated part, [progBase, progEnd). */
@@ -50,22 +57,24 @@ export class LogScanner {
     this.all = filters;
     this.ownLog = filters.filter((f) => f.ownLog);
     this.time = new LogTimeParser(opts);
-    this.ctx = { at: 0, program: '', mode: opts.mode ?? 'normal' };
+    this.ctx = { at: 0, program: '', mode: opts.mode ?? 'normal', recent: new RecentLines() };
     for (const f of filters) {
       for (const name of [...(f.programs ?? []), ...(opts.programs?.[f.type] ?? [])]) {
-        const key = name.length * 128 + name.charCodeAt(0);
-        const bucket = this.byProgram.get(key) ?? [];
+        const c0 = name.charCodeAt(0);
+        // A name tokenAt() can never find (too long, not a name character) has no slot.
+        if (name.length > MAX_PROGRAM || !(c0 < 128 && NAME_CHARS[c0] === 1)) continue;
+        const key = name.length * 128 + c0;
+        const bucket = (this.byProgram[key] ??= []);
         let entry = bucket.find((e) => e.name === name);
         if (!entry) bucket.push((entry = { name, filters: [] }));
         if (!entry.filters.includes(f)) entry.filters.push(f);
-        this.byProgram.set(key, bucket);
       }
     }
   }
 
   /** The registry entry of the program written at [start, end) of the line, or undefined. */
   private programOf(line: string, start: number, end: number): { name: string; filters: FilterDefinition[] } | undefined {
-    const bucket = this.byProgram.get((end - start) * 128 + line.charCodeAt(start));
+    const bucket = this.byProgram[(end - start) * 128 + line.charCodeAt(start)];
     if (!bucket) return undefined;
     for (let i = 0; i < bucket.length; i++) {
       const e = bucket[i]!;
@@ -119,17 +128,53 @@ export class LogScanner {
    * where the message starts, or -1 when the line has none of these.
    */
   private headerAt(line: string, i: number): number {
-    const sp1 = line.indexOf(' ', i);
-    const end1 = sp1 < 0 ? line.length : sp1;
-    if (line.charCodeAt(end1 - 1) === 58 && this.tokenAt(line, i, end1 - 1, false)) return sp1 < 0 ? end1 : sp1 + 1;
-    if (sp1 < 0 || sp1 - i > 255) return -1;
-    const start2 = sp1 + 1;
-    const sp2 = line.indexOf(' ', start2);
-    const end2 = sp2 < 0 ? line.length : sp2;
-    const last = line.charCodeAt(end2 - 1);
-    if (last === 58) return this.tokenAt(line, start2, end2 - 1, false) ? (sp2 < 0 ? end2 : sp2 + 1) : -1;
-    if (last === 93 && sp2 >= 0) return this.tokenAt(line, start2, end2, true) ? sp2 + 1 : -1;
-    return -1;
+    const len = line.length;
+    // Hand-written scans, not indexOf: the tokens are short, and this runs for every line.
+    let sp1 = i;
+    while (sp1 < len && line.charCodeAt(sp1) !== 32) sp1++;
+    if (line.charCodeAt(sp1 - 1) === 58 && this.tokenAt(line, i, sp1 - 1, false)) return sp1 < len ? sp1 + 1 : sp1;
+    if (sp1 === len || sp1 - i > 255) return -1;
+    return this.programAt(line, sp1 + 1, len);
+  }
+
+  /**
+   * The syslog form's `program[pid]: ` (or ProFTPD's `program[pid] `) at `start`, in one pass:
+   * what tokenAt() checks, without looking for the token's end first. Where the message starts, or -1.
+   */
+  private programAt(line: string, start: number, len: number): number {
+    const c0 = line.charCodeAt(start);
+    if (!((c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90))) return -1;
+    let base = start;
+    let j = start + 1;
+    let c = 0;
+    for (; j < len; j++) {
+      c = line.charCodeAt(j);
+      if (c > 127 || NAME_CHARS[c] === 0) break;
+      if (c === 47) base = j + 1;
+    }
+    if (j - start > MAX_PROGRAM || base === j || j === len) return -1;
+    if (c === 58) {
+      // `name:` then a space or the end of the line.
+      if (j + 1 < len && line.charCodeAt(j + 1) !== 32) return -1;
+      this.progBase = base;
+      this.progEnd = j;
+      return j + 1 < len ? j + 2 : j + 1;
+    }
+    const close = c === 91 ? 93 : c === 40 ? 41 : 0;
+    if (close === 0) return -1;
+    let sp = j + 1;
+    while (sp < len && line.charCodeAt(sp) !== 32) sp++;
+    const last = line.charCodeAt(sp - 1);
+    if (last === 58) {
+      // `name[pid]:` / `name(detail):`
+      if (sp - 1 - j < 2 || line.charCodeAt(sp - 2) !== close) return -1;
+    } else if (last === close && close === 93 && sp < len) {
+      // ProFTPD's `name[pid] `
+      if (sp - j < 2) return -1;
+    } else return -1;
+    this.progBase = base;
+    this.progEnd = j;
+    return sp < len ? sp + 1 : sp;
   }
 
   /**

@@ -23,8 +23,14 @@
  *   course), `Failed none` / `Failed gssapi-with-mic`, `Received disconnect from A port P:N: ...
  *   [preauth]` and `Disconnecting ... user U A port P: Change of username or service not allowed`.
  *
- * One attempt can write two counted lines (PAM's and sshd's, or the failure and the connection's
- * end): max_retry counts lines, so leave it a little higher for sshd than for a one-line daemon.
+ * One wrong password through PAM is written twice by the same sshd process: PAM's
+ * `pam_unix(sshd:auth): authentication failure; ... rhost=A` (or sshd's `PAM: Authentication
+ * failure for U from A`), then sshd's `Failed password|keyboard-interactive/pam for U from A`.
+ * It counts once: the scanner's memory (ctx.recent) keeps, per sshd pid, which of the two was
+ * counted last, and the other one of the same pid and address is then not counted. Lines without
+ * a pid (`sshd -E` files) count each. Other pairs (an invalid user's `Invalid user` line and its
+ * failure, the failure and the connection's end) still count as two lines: leave max_retry a
+ * little higher for sshd than for a one-line daemon.
  *
  * The user name is the client's (sshd escapes control characters, nothing else): `root from
  * 6.6.6.6 port 22 ssh2` is a valid user name. Where client text precedes the address, the form
@@ -36,6 +42,7 @@
  * authentication failures` (a summary of lines already counted).
  */
 import { counts, defineFilter, normaliseAddress, type FailureMatch, type FilterMode } from '../failure.ts';
+import type { RecentLines } from './recent.ts';
 import { execAt, onlyIndexOf } from './text.ts';
 
 const PRE = '(?: \\[preauth\\])?$';
@@ -90,6 +97,33 @@ const BY_FIRST: Record<string, Form[]> = {
   R: [form('aggressive', `Received disconnect from (\\S+)${PORT}:\\d+: .* \\[preauth\\]$`, 1), form('aggressive', 'Received disconnect from (\\S+): \\d+: .* \\[preauth\\]$', 1)],
 };
 const FIRST = new Map(Object.entries(BY_FIRST).map(([c, forms]) => [c.charCodeAt(0), forms]));
+/** The PAM forms (normal, the first of `p` and `P`): one attempt's other line is sshd's `Failed ...`. */
+const PAM_UNIX = BY_FIRST.p![0]!;
+const PAM_SSHD = BY_FIRST.P![0]!;
+
+/** Which half of an attempt a line is (see `once`). */
+const SSHD = 's';
+const PAM = 'p';
+
+/**
+ * `f` unless it is the second half of an attempt already counted: the other half (PAM's line
+ * after sshd's, or sshd's after PAM's) from the same sshd process for the same address. The pid
+ * is the header's `[pid]` just before the message; without one, every line counts.
+ */
+function once(line: string, at: number, recent: RecentLines | undefined, half: string, f: FailureMatch): FailureMatch | undefined {
+  if (!recent || at < 5 || line.charCodeAt(at - 2) !== 58 || line.charCodeAt(at - 3) !== 93) return f;
+  let k = at - 4;
+  while (k >= 0 && line.charCodeAt(k) >= 48 && line.charCodeAt(k) <= 57) k--;
+  if (k === at - 4 || line.charCodeAt(k) !== 91) return f;
+  const pid = line.slice(k + 1, at - 3);
+  const seen = recent.get(pid);
+  if (seen !== undefined && seen.charAt(0) !== half && seen.slice(1) === f.address) {
+    recent.delete(pid);
+    return undefined;
+  }
+  recent.set(pid, half + f.address);
+  return f;
+}
 
 const CHANGE = ': Change of username or service not allowed: (';
 /** The preamble and address before CHANGE: `Disconnecting (authenticating|invalid) user U A port P`. */
@@ -108,7 +142,7 @@ export default defineFilter({
     ddos: 'also connections that end before a login is tried: no or a bad identification string, no common key exchange, timeouts, resets, 9.8 penalty drops',
     aggressive: 'the ddos forms, plus failed publickey/none/gssapi (clients try several keys), a client\'s disconnect before authentication, a change of user name mid-login',
   },
-  match(line, { at, mode }) {
+  match(line, { at, mode, recent }) {
     let i = at;
     let c = line.charCodeAt(i);
     // `error: ` / `fatal: `, the prefixes sshd gives those levels.
@@ -116,10 +150,21 @@ export default defineFilter({
     if (c === 70) {
       const m = execAt(FAILED, line, i);
       if (!m) return undefined;
-      if (!counts(NORMAL_METHODS.has(m[1]!) ? 'normal' : 'aggressive', mode)) return undefined;
+      const normal = NORMAL_METHODS.has(m[1]!);
+      if (!counts(normal ? 'normal' : 'aggressive', mode)) return undefined;
       // A key fingerprint follows only a publickey failure.
       if ((m[4] !== undefined) !== (m[1] === 'publickey')) return undefined;
-      return found(m[3], m[2]);
+      const f = found(m[3], m[2]);
+      return f && normal ? once(line, at, recent, SSHD, f) : f;
+    }
+    if (c === 112 || c === 80) {
+      // PAM's half of an attempt: the forms below, told apart by their first form.
+      const pam = c === 112 ? PAM_UNIX : PAM_SSHD;
+      const m = execAt(pam.re, line, i);
+      if (m) {
+        const f = found(m[pam.addr], m[pam.user]);
+        return f && once(line, at, recent, PAM, f);
+      }
     }
     const forms = FIRST.get(c);
     if (!forms) return undefined;

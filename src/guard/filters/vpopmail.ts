@@ -11,9 +11,8 @@
  * end of the line. That is an IPv4 address (or the v4 tail of `::ffff:a.b.c.d`); a plain IPv6
  * address cannot be told apart from client text there (`...:1:2001:db8::5`), so it is not taken.
  */
-import net from 'node:net';
 import { defineFilter } from '../failure.ts';
-import { trimmedEnd } from './text.ts';
+import { hasAt, isIPv4At, trimmedEnd } from './text.ts';
 
 /** vchkpw's failure wordings, right after `vchkpw-<service>: `. */
 const WORDINGS = [
@@ -32,7 +31,7 @@ export default defineFilter({
   summary: 'vpopmail vchkpw: unknown users and wrong passwords on POP3, IMAP and SMTP AUTH',
   programs: ['vpopmail', 'vchkpw'],
   match(line, { at }) {
-    if (!line.startsWith('vchkpw', at)) return undefined;
+    if (!hasAt(line, at, 'vchkpw')) return undefined;
     // `vchkpw: ` (old) or `vchkpw-pop3: `, `vchkpw-smtp: `, `vchkpw-995: ` ...
     let i = at + 6;
     if (line.charCodeAt(i) === 45) {
@@ -44,7 +43,7 @@ export default defineFilter({
     let wording: string | undefined;
     const first = line.charCodeAt(i);
     for (const w of WORDINGS) {
-      if (w.charCodeAt(0) === first && line.startsWith(w, i)) {
+      if (w.charCodeAt(0) === first && hasAt(line, i, w)) {
         wording = w;
         break;
       }
@@ -53,8 +52,8 @@ export default defineFilter({
     const end = trimmedEnd(line);
     const colon = line.lastIndexOf(':', end - 1);
     if (colon < i + wording.length) return undefined;
+    if (!isIPv4At(line, colon + 1, end)) return undefined;
     const address = line.slice(colon + 1, end);
-    if (!net.isIPv4(address)) return undefined;
     // The login, for display. With ENABLE_LOGGING 3/4 vchkpw writes the tried password first
     // (`password fail (pass: 'x') user@dom:ip`): then no user is reported, so no password travels on.
     const login = line.slice(i + wording.length, colon);
