@@ -150,7 +150,8 @@ export class Alerting {
       cause: agentCause,
     });
     this.dispatcher = this.makeDispatcher(cfg);
-    this.actionGuard = createActionGuard(cfg.remediation.policy, deps.clock);
+    // Approvals are kept in the store: a restart does not forget a question to a person.
+    this.actionGuard = createActionGuard(cfg.remediation.policy, deps.clock, deps.store, (err) => deps.log.error({ err }, 'could not keep an approval in the store'));
   }
 
   private makeDispatcher(cfg: Config): Dispatcher {
@@ -167,6 +168,8 @@ export class Alerting {
       target: (name) => this.cfg.targets.find((t) => t.name === name),
       record: (id, kind, text, data) => this.incidents.record(id, kind, text, data, this.deps.clock.now()),
       details: (id) => this.details(id),
+      // Every message goes through the durable outbox (notify/outbox.ts).
+      outbox: this.deps.store,
     });
   }
 
@@ -190,8 +193,9 @@ export class Alerting {
    * After a reload: an open problem that no runbook has looked at (its target had no executor, or
    * no service for it, until now) gets its runbook, as a new problem would.
    */
-  private remediateOpen(): void {
+  private remediateOpen(targets?: ReadonlySet<string>): void {
     for (const inc of this.incidents.openIncidents()) {
+      if (targets && !targets.has(inc.target)) continue;
       for (const m of inc.members) {
         if (m.kind !== 'service' || m.recoveredAt !== undefined || this.remediated.has(`${inc.id} ${m.key}`)) continue;
         const check = this.planned.get(m.key);
@@ -205,6 +209,12 @@ export class Alerting {
   async restore(states: ReadonlyMap<string, CheckState>): Promise<void> {
     await this.incidents.load(this.deps.clock.now());
     this.engine.restore(states, this.incidents.told());
+    // Messages owed from before the restart (a kill during settle or a send) go out now.
+    await this.dispatcher.resume();
+    // Questions to a person from before the restart are listed again; the runbook of each
+    // still-open incident runs again and asks them with the same id (or gets the answer given meanwhile).
+    const asked = await this.actionGuard.approvals.load().catch((err) => (this.deps.log.error({ err }, 'could not read the stored approvals'), []));
+    if (asked.length) this.remediateOpen(new Set(asked.map((a) => a.target)));
   }
 
   onResult(checkId: string, result: CheckResult): void {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Clock, TimerHandle } from '../core/clock.ts';
 import { said } from '../core/said.ts';
 import { duration } from '../core/schema.ts';
+import type { Store } from '../store/types.ts';
 import { actions, type ActionType } from './index.ts';
 import { targetOf, type ActionContext, type ActionDefinition, type ActionOutcome, type ActionRisk, type Described } from './types.ts';
 
@@ -78,23 +79,88 @@ export interface Approval {
   decidedAt?: number | undefined;
 }
 
+/** Where approvals are kept across a restart (the store). */
+export type ApprovalStore = Pick<Store, 'saveApproval' | 'approvals'>;
+
+interface Entry {
+  approval: Approval;
+  /** The action waiting for the answer; none for a question read back after a restart until it is asked again. */
+  resolve?: ((s: ApprovalStatus) => void) | undefined;
+  timer?: TimerHandle | undefined;
+  /** Read back after a restart and not yet asked again by a runbook. */
+  restored?: boolean | undefined;
+}
+
 /**
- * Approvals waiting for a person: in memory (an approval does not outlive the process that would
- * carry it out). `approve(id)` and `deny(id)` are what the API and the CLI call.
+ * Approvals waiting for a person. `approve(id)` and `deny(id)` are what the API and the CLI call.
+ * With a store every question and every answer is written, so a restart does not forget them:
+ * `load()` reads the open questions back (listed, answerable, expiring as before), and the
+ * runbook that asks the same action on the same service again (re-run for the incident still
+ * open) gets the same question, its id and deadline, or the answer given meanwhile.
  */
 export class Approvals {
-  private readonly all = new Map<string, { approval: Approval; resolve: (s: ApprovalStatus) => void; timer: TimerHandle }>();
-  constructor(private readonly clock: Clock) {}
+  private readonly all = new Map<string, Entry>();
+  private writes: Promise<void> = Promise.resolve();
+  constructor(
+    private readonly clock: Clock,
+    private readonly store?: ApprovalStore | undefined,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
 
   /** Registers a question; the promise settles on approve, deny or the timeout. */
   request(info: Pick<Approval, 'action' | 'target' | 'service' | 'text'>, timeoutMs: number): { approval: Approval; decision: Promise<ApprovalStatus> } {
+    const again = [...this.all.values()].find((e) => e.restored && e.approval.status !== 'expired' && e.approval.action === info.action && e.approval.target === info.target && e.approval.service === info.service);
+    if (again) {
+      // The question asked before the restart: same id and deadline, or the answer it got since.
+      again.restored = false;
+      const approval = again.approval;
+      approval.text = info.text;
+      if (approval.status !== 'pending') return { approval, decision: Promise.resolve(approval.status) };
+      const decision = new Promise<ApprovalStatus>((resolve) => (again.resolve = resolve));
+      return { approval, decision };
+    }
     const now = this.clock.now();
     const approval: Approval = { id: randomBytes(6).toString('hex'), ...info, requestedAt: now, expiresAt: now + timeoutMs, status: 'pending' };
     const decision = new Promise<ApprovalStatus>((resolve) => {
       const timer = this.clock.setTimeout(() => this.decide(approval.id, 'expired'), timeoutMs);
       this.all.set(approval.id, { approval, resolve, timer });
     });
+    this.save(approval);
     return { approval, decision };
+  }
+
+  /**
+   * After a restart: the questions still open are read back (listed and answerable, and they
+   * expire when they would have); those past their deadline are stored as expired.
+   */
+  async load(): Promise<Approval[]> {
+    if (!this.store) return [];
+    const now = this.clock.now();
+    const out: Approval[] = [];
+    for (const a of await this.store.approvals({ status: 'pending' })) {
+      if (this.all.has(a.id)) continue;
+      const approval: Approval = { ...a };
+      if (a.expiresAt <= now) {
+        this.save({ ...approval, status: 'expired', decidedAt: now });
+        continue;
+      }
+      const timer = this.clock.setTimeout(() => this.decide(approval.id, 'expired'), a.expiresAt - now);
+      this.all.set(a.id, { approval, timer, restored: true });
+      out.push(approval);
+    }
+    return out;
+  }
+
+  /** Resolves once every question and answer so far is written. */
+  saved(): Promise<void> {
+    return this.writes;
+  }
+
+  private save(a: Approval): void {
+    const store = this.store;
+    if (!store) return;
+    const copy = { ...a };
+    this.writes = this.writes.then(() => store.saveApproval(copy)).catch(this.onError);
   }
 
   approve(id: string, by?: string): boolean {
@@ -118,13 +184,14 @@ export class Approvals {
   private decide(id: string, status: Exclude<ApprovalStatus, 'pending'>, by?: string): boolean {
     const e = this.all.get(id);
     if (!e || e.approval.status !== 'pending') return false;
-    this.clock.clearTimeout(e.timer);
+    if (e.timer) this.clock.clearTimeout(e.timer);
     e.approval.status = status;
     e.approval.by = by;
     e.approval.decidedAt = this.clock.now();
-    e.resolve(status);
+    e.resolve?.(status);
+    this.save(e.approval);
     // Decided approvals stay readable for a while (the API shows who decided); bounded.
-    if (this.all.size > 1000) for (const [k, v] of this.all) if (v.approval.status !== 'pending' && this.all.size > 1000) this.all.delete(k);
+    if (this.all.size > 1000) for (const [k, v] of this.all) if (v.approval.status !== 'pending' && !v.restored && this.all.size > 1000) this.all.delete(k);
     return true;
   }
 }
@@ -137,8 +204,9 @@ export interface Guard {
   clock: Clock;
 }
 
-export function createGuard(policy: PolicyConfig, clock: Clock): Guard {
-  return { policy, clock, limiter: new RateLimiter(clock, policy.rate_limit.max_runs, policy.rate_limit.window), approvals: new Approvals(clock) };
+/** With `store`, approvals are kept across a restart (Approvals.load). */
+export function createGuard(policy: PolicyConfig, clock: Clock, store?: ApprovalStore, onError?: (err: unknown) => void): Guard {
+  return { policy, clock, limiter: new RateLimiter(clock, policy.rate_limit.max_runs, policy.rate_limit.window), approvals: new Approvals(clock, store, onError) };
 }
 
 export interface GuardedRun {

@@ -4,7 +4,10 @@
  * written in each contact's language, through each of the contact's channels with retries. Every
  * delivery, good or failed, goes into the incident's timeline; a channel that keeps failing is
  * reported to the operators (contacts that see every target) through their other channels.
+ * With a store, every news and every delivery goes through the durable outbox first (outbox.ts
+ * says in what order), so a crash loses no message and repeats none without its idempotency key.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { IncidentEventKind, IncidentRecord } from '../core/incident.ts';
@@ -13,6 +16,7 @@ import { channelLabel, contactWants, seesEverything, type ChannelConfig, type Co
 import { compose, type Change, type ComposeInput, type IncidentDetails } from './compose.ts';
 import { deliver, type DeliveryOptions, type DeliveryRecord } from './delivery.ts';
 import { notifiers } from './index.ts';
+import { boundNews, idempotencyKey, OUTBOX_KEEP_MS, pairKey, planRestore, type OutboxEntry, type OutboxStore, type Repeat } from './outbox.ts';
 import type { TemplateEvent } from './templates/defaults.ts';
 import type { NotificationMessage, Notifier } from './types.ts';
 
@@ -43,6 +47,8 @@ export interface DispatcherOptions {
   record(incidentId: number, kind: IncidentEventKind, text: string, data?: Record<string, unknown>): Promise<void>;
   /** Findings and actions other rooms recorded, for the message. */
   details?(incidentId: number): Promise<IncidentDetails | undefined>;
+  /** The durable outbox (the store); without it, news lives in memory only. */
+  outbox?: OutboxStore | undefined;
 }
 
 /** One channel's outcome, for `mamoru notify test` and the timeline. */
@@ -53,7 +59,7 @@ export interface ChannelOutcome {
 }
 
 interface Pending {
-  news: News[];
+  entries: OutboxEntry[];
   timer: ReturnType<Clock['setTimeout']>;
   /** Its settle time is over: it waits for the incident's hold, and goes out once. */
   flushing?: boolean;
@@ -61,6 +67,21 @@ interface Pending {
 
 // When several things happened in one settle window, the message is the most important of them.
 const weight: Record<News['event'], number> = { reminder: 0, acknowledged: 1, update: 2, escalation: 3, recovered: 4, open: 5 };
+
+/** The message for gathered news: the most important event, every change, the highest level. */
+export function summarize(news: readonly News[], reachedBefore: number): Pick<ComposeInput, 'event' | 'changes' | 'by' | 'comment' | 'firstNews'> & { incident: IncidentRecord; level: number } {
+  const top = news.reduce((a, b) => (weight[b.event] >= weight[a.event] ? b : a));
+  // The latest view of the incident: in memory every news holds the same live record, but news
+  // read back from the outbox after a restart holds the record as it was when that news came.
+  const inc = news[news.length - 1]!.incident;
+  // An incident that opened and already recovered within the window is told as a recovery.
+  const event: TemplateEvent = inc.status === 'resolved' && news.some((n) => n.event === 'recovered') ? 'recovered' : top.event;
+  const level = Math.max(reachedBefore, ...news.map((n) => n.level));
+  const ack = news.find((n) => n.event === 'acknowledged');
+  // Opened and recovered before anyone was told: one message, "stopped working and works again".
+  const firstNews = event === 'recovered' && news.some((n) => n.event === 'open');
+  return { incident: inc, event, changes: news.flatMap((n) => n.changes), level, by: ack?.by, comment: ack?.comment, firstNews };
+}
 
 export class Dispatcher {
   private pending = new Map<number, Pending>();
@@ -71,18 +92,67 @@ export class Dispatcher {
   private channels = new Map<string, Notifier>();
   /** Work whose findings the incident's next message should carry (a runbook), by incident id. */
   private holds = new Map<number, Promise<unknown>[]>();
+  /** Outbox writes in order: news is queued only once it is kept. */
+  private writes: Promise<void> = Promise.resolve();
+  /** The repeats resume() started: news is done only once they are final too. */
+  private repeating: Promise<unknown> = Promise.resolve();
+  /** When done news was last pruned (at start, then at most hourly as news gets done). */
+  private prunedAt = 0;
 
   constructor(private readonly opts: DispatcherOptions) {}
 
-  /** Queues news; the incident's message goes out `settle` ms after its first queued news. */
+  /**
+   * Queues news; the incident's message goes out `settle` ms after its first queued news. With
+   * an outbox the news is written first, and its settle starts once it is kept.
+   */
   enqueue(news: News): void {
-    const p = this.pending.get(news.incident.id);
+    const outbox = this.opts.outbox;
+    if (!outbox) return this.queue({ news });
+    const write = this.writes.then(
+      () =>
+        outbox.addOutboxNews({ incidentId: news.incident.id, event: news.event, at: this.opts.clock.now(), news: boundNews(news) }).then(
+          (row) => this.queue({ news, id: row.id }),
+          (err) => {
+            this.opts.log.error({ err, incident: news.incident.id }, `could not keep the news of incident #${news.incident.id} in the outbox; it is sent, but a crash before then would lose it`);
+            this.queue({ news });
+          },
+        ),
+    );
+    this.writes = write;
+    void this.track(write);
+  }
+
+  private queue(entry: OutboxEntry): void {
+    const id = entry.news.incident.id;
+    const p = this.pending.get(id);
     if (p) {
-      p.news.push(news);
+      p.entries.push(entry);
       return;
     }
-    const timer = this.opts.clock.setTimeout(() => this.flush(news.incident.id), this.opts.settleMs);
-    this.pending.set(news.incident.id, { news: [news], timer });
+    const timer = this.opts.clock.setTimeout(() => this.flush(id), this.opts.settleMs);
+    this.pending.set(id, { entries: [entry], timer });
+  }
+
+  /**
+   * At start: what the outbox says is still owed. A message that was being sent is sent again
+   * as it was, with its key; news some contact's channel was not told goes through the settle
+   * again for those only. Done news older than a week is deleted.
+   */
+  async resume(): Promise<void> {
+    const outbox = this.opts.outbox;
+    if (!outbox) return;
+    const now = this.opts.clock.now();
+    this.prunedAt = now;
+    await outbox.pruneOutbox(now - OUTBOX_KEEP_MS).catch((err) => this.opts.log.error({ err }, 'could not prune the outbox'));
+    const plan = planRestore(await outbox.pendingOutbox(), now);
+    for (const { row, why } of plan.dropped) {
+      this.opts.log.warn({ incident: row.incidentId, event: row.event }, `outbox: the ${row.event} news of incident #${row.incidentId} is given up, not sent: ${why}`);
+      await outbox.finishOutboxNews([row.id], now).catch((err) => this.opts.log.error({ err }, 'could not mark outbox news done'));
+    }
+    const owed = [...plan.batches.values()].reduce((n, l) => n + l.length, 0);
+    if (owed || plan.repeats.length) this.opts.log.info({ news: owed, repeats: plan.repeats.length }, `outbox: ${owed} news owed from before the restart, ${plan.repeats.length} message(s) to send again with their idempotency keys`);
+    this.repeating = Promise.allSettled(plan.repeats.map((r) => this.track(this.repeat(r))));
+    for (const entries of plan.batches.values()) for (const e of entries) this.queue(e);
   }
 
   /**
@@ -112,16 +182,20 @@ export class Dispatcher {
 
   /** Sends what is queued now (at stop), then waits for every delivery in flight. */
   async drain(): Promise<void> {
-    for (const [id, p] of this.pending) {
-      this.opts.clock.clearTimeout(p.timer);
-      this.flush(id);
-    }
-    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+    do {
+      await this.writes;
+      for (const [id, p] of this.pending) {
+        this.opts.clock.clearTimeout(p.timer);
+        this.flush(id);
+      }
+      await Promise.allSettled([...this.inflight]);
+    } while (this.inflight.size || this.pending.size);
   }
 
   /**
    * At stop: what is gathered goes out now; deliveries get `graceMs` to finish, then retries are
-   * cancelled (each cancelled delivery is still recorded).
+   * cancelled (each cancelled delivery is still recorded, and stays owed in the outbox: the next
+   * start sends it again with its key).
    */
   async stop(graceMs = 5_000): Promise<void> {
     const drained = this.drain();
@@ -149,41 +223,101 @@ export class Dispatcher {
 
   private flushNow(incidentId: number, p: Pending): Promise<void> {
     if (this.pending.get(incidentId) === p) this.pending.delete(incidentId);
-    const top = p.news.reduce((a, b) => (weight[b.event] >= weight[a.event] ? b : a));
-    const inc = top.incident;
-    // An incident that opened and already recovered within the window is told as a recovery.
-    const event: TemplateEvent = inc.status === 'resolved' && p.news.some((n) => n.event === 'recovered') ? 'recovered' : top.event;
-    const level = Math.max(this.reached.get(incidentId) ?? 0, ...p.news.map((n) => n.level));
-    this.reached.set(incidentId, level);
-    if (event === 'recovered') this.reached.delete(incidentId);
-    const changes = p.news.flatMap((n) => n.changes);
-    const ack = p.news.find((n) => n.event === 'acknowledged');
-    // Opened and recovered before anyone was told: one message, "stopped working and works again".
-    const firstNews = event === 'recovered' && p.news.some((n) => n.event === 'open');
-    return this.sendIncident(inc, { event, changes, level, by: ack?.by, comment: ack?.comment, firstNews });
+    return this.sendEntries(incidentId, p.entries);
   }
 
-  private async sendIncident(inc: IncidentRecord, what: Pick<ComposeInput, 'event' | 'changes' | 'level' | 'by' | 'comment' | 'firstNews'>): Promise<void> {
+  /**
+   * One message per contact's channel for the gathered news. A pair already told some of them
+   * (before a restart) gets only the rest; a pair told all of them gets nothing.
+   */
+  private async sendEntries(incidentId: number, entries: OutboxEntry[]): Promise<void> {
+    const before = this.reached.get(incidentId) ?? 0;
+    const whole = summarize(entries.map((e) => e.news), before);
+    this.reached.set(incidentId, whole.level);
+    if (whole.event === 'recovered') this.reached.delete(incidentId);
+    const inc = whole.incident;
     const target = this.opts.target(inc.target);
     const tags = target?.tags ?? [];
-    const contacts = this.opts.contacts.filter((c) => contactWants(c, { name: inc.target, tags }, what.level ?? 0));
-    if (contacts.length === 0) {
+    const groups = new Map<string, { entries: OutboxEntry[]; pairs: { c: ContactConfig; ch: ChannelConfig; i: number }[] }>();
+    for (const c of this.opts.contacts)
+      c.channels.forEach((ch, i) => {
+        const owed = entries.filter((e) => !e.covered?.has(pairKey(c.name, i)));
+        if (owed.length === 0) return;
+        const k = owed.map((e) => entries.indexOf(e)).join(',');
+        const g = groups.get(k) ?? { entries: owed, pairs: [] };
+        g.pairs.push({ c, ch: ch as ChannelConfig, i });
+        groups.set(k, g);
+      });
+    const details = groups.size ? await this.opts.details?.(inc.id).catch(() => undefined) : undefined;
+    let told = false;
+    let cancelled = false;
+    await Promise.all(
+      [...groups.values()].map(async (g) => {
+        const what = g.entries.length === entries.length ? whole : summarize(g.entries.map((e) => e.news), before);
+        const pairs = g.pairs.filter(({ c }) => contactWants(c, { name: inc.target, tags }, what.level));
+        if (pairs.length === 0) return;
+        told = true;
+        const { incident, ...rest } = what;
+        const input: ComposeInput = { ...rest, incident, address: target?.address, details, now: this.opts.clock.now() };
+        const ids = g.entries.flatMap((e) => (e.id === undefined ? [] : [e.id]));
+        await Promise.all(pairs.map(async ({ c, ch, i }) => void ((await this.deliverOne(c, ch, i, ids, input)) === 'cancelled' && (cancelled = true))));
+      }),
+    );
+    if (!told && !entries.some((e) => e.covered?.size)) {
       // With no contacts at all (the default config) this is expected; with some, a gap in the config.
       this.opts.log[this.opts.contacts.length === 0 ? 'info' : 'warn']({ incident: inc.id }, `incident #${inc.id}: no contact wants news of ${inc.target}; nobody was told`);
+    }
+    await this.done(entries, cancelled);
+  }
+
+  /** The news is done once every delivery of it is final (a cancelled one at stop is owed at the next start). */
+  private async done(entries: readonly OutboxEntry[], cancelled: boolean): Promise<void> {
+    const ids = entries.flatMap((e) => (e.id === undefined ? [] : [e.id]));
+    if (cancelled || ids.length === 0 || !this.opts.outbox) return;
+    await this.repeating;
+    const now = this.opts.clock.now();
+    await this.opts.outbox.finishOutboxNews(ids, now).catch((err) => this.opts.log.error({ err }, 'could not mark outbox news done'));
+    if (now - this.prunedAt < 3600_000) return;
+    this.prunedAt = now;
+    await this.opts.outbox.pruneOutbox(now - OUTBOX_KEEP_MS).catch((err) => this.opts.log.error({ err }, 'could not prune the outbox'));
+  }
+
+  /**
+   * One message to one contact's channel: its `sending` rows first, then the send, then the
+   * mark. Returns `cancelled` when mamoru stopped before it was known to arrive (owed at start).
+   */
+  private async deliverOne(c: ContactConfig, ch: ChannelConfig, i: number, ids: readonly number[], input: ComposeInput, key?: string): Promise<'ok' | 'failed' | 'cancelled'> {
+    const inc = input.incident!;
+    const outbox = ids.length ? this.opts.outbox : undefined;
+    const message: NotificationMessage = { ...compose(c, this.opts.templates, input), idempotencyKey: key ?? (ids.length ? idempotencyKey(ids, c.name, i) : randomUUID()) };
+    const k = message.idempotencyKey!;
+    if (outbox) await outbox.startOutboxDelivery({ newsIds: ids, contact: c.name, channel: i, key: k, at: this.opts.clock.now() }).catch((err) => this.opts.log.error({ err, incident: inc.id }, 'could not write the outbox delivery row; sending anyway'));
+    const out = await this.send(c, ch, i, message);
+    const cancelled = !out.record.ok && this.abort.signal.aborted;
+    if (outbox && !cancelled) await outbox.finishOutboxDelivery(k, out.record.ok ? 'delivered' : 'failed', this.opts.clock.now(), out.record.error).catch((err) => this.opts.log.error({ err, incident: inc.id }, 'could not mark an outbox delivery'));
+    await this.recordOutcome(inc, out, message);
+    // A send cut short by the stop is owed at the next start, not a failing channel.
+    if (!out.record.ok && !cancelled) await this.reportFailure(inc, c, i, out);
+    return cancelled ? 'cancelled' : out.record.ok ? 'ok' : 'failed';
+  }
+
+  /** A message that was being sent when mamoru stopped, sent again with the same key. */
+  private async repeat(r: Repeat): Promise<void> {
+    const outbox = this.opts.outbox!;
+    const c = this.opts.contacts.find((x) => x.name === r.contact);
+    const ch = c?.channels[r.channel] as ChannelConfig | undefined;
+    const now = this.opts.clock.now();
+    if (!c || !ch) {
+      this.opts.log.warn({ contact: r.contact, channel: r.channel }, `outbox: contact ${r.contact} channel ${r.channel + 1} is no longer configured; a message being sent to it before the restart is given up`);
+      await outbox.finishOutboxDelivery(r.key, 'failed', now, 'the contact or channel is no longer configured').catch(() => undefined);
       return;
     }
-    const details = await this.opts.details?.(inc.id).catch(() => undefined);
-    const input: ComposeInput = { ...what, incident: inc, address: target?.address, details, now: this.opts.clock.now() };
-    await Promise.all(
-      contacts.flatMap((c) =>
-        c.channels.map(async (ch, i) => {
-          const message = compose(c, this.opts.templates, input);
-          const out = await this.send(c, ch as ChannelConfig, i, message);
-          await this.recordOutcome(inc, out, message);
-          if (!out.record.ok) await this.reportFailure(inc, c, i, out);
-        }),
-      ),
-    );
+    const what = summarize(r.entries.map((e) => e.news), 0);
+    const { incident, ...rest } = what;
+    const target = this.opts.target(incident.target);
+    const details = await this.opts.details?.(incident.id).catch(() => undefined);
+    this.opts.log.info({ incident: incident.id, contact: c.name, channel: channelLabel(ch), key: r.key }, `outbox: sending again to ${c.name} by ${channelLabel(ch)} what was being sent when mamoru stopped (same idempotency key)`);
+    await this.deliverOne(c, ch, r.channel, r.entries.map((e) => e.id!), { ...rest, incident, address: target?.address, details, now }, r.key);
   }
 
   private channel(contact: ContactConfig, ch: ChannelConfig, index: number): Notifier {

@@ -1,7 +1,9 @@
 /**
  * email: a mail through the operator's SMTP relay (nodemailer), in UTF-8 so Japanese subjects
  * and bodies arrive intact. With `tls: starttls` the upgrade is required, not opportunistic: a
- * relay that stops offering STARTTLS must not receive the password in clear.
+ * relay that stops offering STARTTLS must not receive the password in clear. The Message-ID is
+ * `<idempotency key@mamoru>`, the same on a repeat of the message (notify/outbox.ts), so a mail
+ * system or a reader's filter can drop a copy it already has.
  */
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
@@ -74,6 +76,8 @@ export default defineNotifier({
               text: message.text,
               ...(message.html !== undefined ? { html: message.html } : {}),
               headers: { 'X-Mamoru-Incident': message.incidentId, 'X-Mamoru-Event': message.event },
+              // Only a key of our own making (hex) goes into the header.
+              ...(message.idempotencyKey && /^[\w-]{1,64}$/.test(message.idempotencyKey) ? { messageId: `<${message.idempotencyKey}@mamoru>` } : {}),
             }),
             aborted,
           ]);

@@ -25,6 +25,11 @@ export interface NotificationMessage {
   incidentId: string;
   event: NotificationEvent;
   severity: NotificationSeverity;
+  /**
+   * The same for every attempt and every repeat of this message to this contact's channel (a
+   * repeat after a restart too: notify/outbox.ts), so a receiver can drop one it already has.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 /** How one attempt to send went. A channel returns this rather than throwing. */

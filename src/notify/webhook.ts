@@ -3,6 +3,12 @@
  * tell mamoru from anyone who learns the URL: `X-Mamoru-Signature: sha256=<hex>` is the
  * HMAC-SHA256, keyed with the `signing_secret`, of `<timestamp>.<body>` where `<timestamp>` is the
  * `X-Mamoru-Timestamp` header (Unix seconds) — signing the time too stops a replay of an old body.
+ *
+ * `idempotency_key` (32 hex characters) is the same on every attempt and every repeat of one
+ * message to this channel, a repeat after mamoru restarted included (notify/outbox.ts): mamoru
+ * may send a message again when it was killed after the receiver got it but before it could note
+ * the delivery, so a receiver that must act once should drop a key it has already seen. The
+ * timestamp, `sent_at` and the signature change between repeats; the key does not.
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
@@ -17,7 +23,7 @@ export const schema = z.strictObject({
   max_redirects: maxRedirects(),
 });
 
-/** The JSON a webhook receives: the message's fields in snake_case plus when it was sent. */
+/** The JSON a webhook receives: the message's fields in snake_case, its idempotency key, and when it was sent. */
 export function webhookBody(m: NotificationMessage, sentAt: Date): string {
   return JSON.stringify({
     incident_id: m.incidentId,
@@ -27,6 +33,7 @@ export function webhookBody(m: NotificationMessage, sentAt: Date): string {
     subject: m.subject,
     text: m.text,
     ...(m.html !== undefined ? { html: m.html } : {}),
+    ...(m.idempotencyKey !== undefined ? { idempotency_key: m.idempotencyKey } : {}),
     sent_at: sentAt.toISOString(),
   });
 }

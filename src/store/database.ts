@@ -153,6 +153,42 @@ export interface AuditTable {
   detail: string;
 }
 
+/** News a contact must be told (schema 6); `news` is JSON, `done_at` null while something is owed. */
+export interface OutboxTable {
+  id: Generated<number>;
+  incident_id: number;
+  event: string;
+  at: number;
+  news: string;
+  done_at: number | null;
+}
+
+/** One row per news, contact and channel; the rows of one message share its key. */
+export interface OutboxDeliveriesTable {
+  outbox_id: number;
+  contact: string;
+  channel: number;
+  key: string;
+  status: string;
+  created_at: number;
+  done_at: number | null;
+  error: string | null;
+}
+
+/** Questions to a person (schema 6), kept across a restart. */
+export interface ApprovalsTable {
+  id: string;
+  action: string;
+  target: string;
+  service: string;
+  text: string;
+  requested_at: number;
+  expires_at: number;
+  status: string;
+  decided_by: string | null;
+  decided_at: number | null;
+}
+
 export interface Database {
   results: ResultsTable;
   rollups_minute: RollupsTable;
@@ -167,6 +203,9 @@ export interface Database {
   sessions: SessionsTable;
   tokens: TokensTable;
   audit: AuditTable;
+  outbox: OutboxTable;
+  outbox_deliveries: OutboxDeliveriesTable;
+  approvals: ApprovalsTable;
 }
 
 export type RollupTable = 'rollups_minute' | 'rollups_hour';

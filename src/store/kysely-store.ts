@@ -17,8 +17,9 @@ import { assertStorable, banFromRow, banToRow, incidentEventFromRow, incidentFro
 import type { BanRecord } from '../core/ban.ts';
 import type { IncidentEvent, IncidentRecord, IncidentStatus } from '../core/incident.ts';
 import * as accounts from './auth-queries.ts';
+import * as outbox from './outbox-queries.ts';
 import type { AuditRecord, Scope, SessionRecord, TokenRecord, UserRecord } from '../auth/types.ts';
-import type { CheckStateRecord, ConfigRevision, ConfigRevisionInfo, MaintainReport, Rollup, RollupResolution, Store, StoredResult } from './types.ts';
+import type { CheckStateRecord, ConfigRevision, ConfigRevisionInfo, MaintainReport, OutboxNews, Rollup, RollupResolution, Store, StoredApproval, StoredResult } from './types.ts';
 
 // Rows per INSERT: 100 rows of 9 columns stays under every engine's bound-parameter limit.
 const ROWS_PER_INSERT = 100;
@@ -287,6 +288,16 @@ class KyselyStore implements Store {
   touchToken(id: number, at: number) { return accounts.touchToken(this.conn(), id, at); }
   appendAudit(a: Omit<AuditRecord, 'id'>) { return accounts.appendAudit(this.conn(), a); }
   audit(opts: { limit: number; before?: number }) { return accounts.audit(this.conn(), opts); }
+
+  // Outbox and approvals: the queries live in outbox-queries.ts.
+  addOutboxNews(n: Omit<OutboxNews, 'id' | 'doneAt'>) { return outbox.addOutboxNews(this.conn(), n); }
+  startOutboxDelivery(d: { newsIds: readonly number[]; contact: string; channel: number; key: string; at: number }) { return outbox.startOutboxDelivery(this.conn(), d); }
+  finishOutboxDelivery(key: string, status: 'delivered' | 'failed', at: number, error?: string) { return outbox.finishOutboxDelivery(this.conn(), key, status, at, error); }
+  finishOutboxNews(ids: readonly number[], at: number) { return outbox.finishOutboxNews(this.conn(), ids, at); }
+  pendingOutbox(limit?: number) { return outbox.pendingOutbox(this.conn(), limit); }
+  pruneOutbox(before: number) { return outbox.pruneOutbox(this.conn(), before); }
+  saveApproval(a: StoredApproval) { return outbox.saveApproval(this.conn(), a); }
+  approvals(opts?: { status?: StoredApproval['status'] }) { return outbox.approvals(this.conn(), opts); }
 
   close(): Promise<void> {
     this.closing ??= (async () => {

@@ -79,6 +79,53 @@ export interface ConfigRevision extends ConfigRevisionInfo {
   text: string;
 }
 
+/** News a contact must be told, kept until every delivery of it is final (store/outbox-queries.ts). */
+export interface OutboxNews {
+  id: number;
+  incidentId: number;
+  /** The news kind (`open`, `recovered`, ...). */
+  event: string;
+  at: number;
+  /** What compose needs to write the message again after a restart (JSON-able, bounded). */
+  news: unknown;
+  /** When every delivery of it became final; null while something may still be owed. */
+  doneAt: number | null;
+}
+
+/** `sending`: written before the message went out (it may have arrived); then delivered or given up. */
+export type OutboxStatus = 'sending' | 'delivered' | 'failed';
+
+/** One news told (or being told) to one contact's channel; the rows of one message share `key`. */
+export interface OutboxDelivery {
+  newsId: number;
+  contact: string;
+  /** The channel's index in the contact's list. */
+  channel: number;
+  /** The message's idempotency key (receivers drop a repeat of it). */
+  key: string;
+  status: OutboxStatus;
+  at: number;
+  doneAt: number | null;
+  error: string | null;
+}
+
+/** The largest news JSON the outbox keeps (the dispatcher trims changes to fit). */
+export const OUTBOX_MAX_BYTES = 256 * 1024;
+
+/** A question to a person, as stored (actions/policy.ts keeps the live one). */
+export interface StoredApproval {
+  id: string;
+  action: string;
+  target: string;
+  service: string;
+  text: string;
+  requestedAt: number;
+  expiresAt: number;
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  by?: string | undefined;
+  decidedAt?: number | undefined;
+}
+
 /** What one maintain() pass did, for logs and metrics. */
 export interface MaintainReport {
   /** Raw results newly folded into the rollups. */
@@ -195,6 +242,25 @@ export interface Store {
   appendAudit(record: Omit<AuditRecord, 'id'>): Promise<AuditRecord>;
   /** Audit records newest first, at most `limit`; with `before`, only those with a smaller id (the cursor). */
   audit(opts: { limit: number; before?: number }): Promise<AuditRecord[]>;
+
+  // Outbox: messages owed to contacts, and approvals owed an answer (store/outbox-queries.ts).
+  // Only the notify room's dispatcher and the action policy call these.
+  /** Writes news before anything is sent; throws a RangeError past OUTBOX_MAX_BYTES of JSON. */
+  addOutboxNews(news: Omit<OutboxNews, 'id' | 'doneAt'>): Promise<OutboxNews>;
+  /** Before a message goes out: a `sending` row per news for this contact's channel (an existing row is kept). */
+  startOutboxDelivery(d: { newsIds: readonly number[]; contact: string; channel: number; key: string; at: number }): Promise<void>;
+  /** Marks the `sending` rows of a message delivered or given up; returns how many rows changed. */
+  finishOutboxDelivery(key: string, status: 'delivered' | 'failed', at: number, error?: string): Promise<number>;
+  /** Marks news done: nothing more is owed for them. */
+  finishOutboxNews(ids: readonly number[], at: number): Promise<void>;
+  /** News not done, oldest first (at most `limit`, default 1000), with their delivery rows. */
+  pendingOutbox(limit?: number): Promise<{ news: OutboxNews[]; deliveries: OutboxDelivery[] }>;
+  /** Deletes news done before `before` with their delivery rows; returns how many news. */
+  pruneOutbox(before: number): Promise<number>;
+  /** Inserts or replaces an approval (by id). */
+  saveApproval(a: StoredApproval): Promise<void>;
+  /** Approvals oldest first; with `status`, only those. */
+  approvals(opts?: { status?: StoredApproval['status'] }): Promise<StoredApproval[]>;
 
   /** Writes what write() queued, then closes the database. Later calls do nothing. */
   close(): Promise<void>;

@@ -14,6 +14,7 @@ import { runMaintainContract } from './contract-maintain.ts';
 import { runPersistenceContract } from './contract-persistence.ts';
 import { runBansContract, runIncidentsContract } from './contract-incidents.ts';
 import { runAuthContract } from './contract-auth.ts';
+import { runOutboxContract } from './contract-outbox.ts';
 
 export interface StoreHarness {
   /** Opens the store on this harness's database; a second call reopens the same one when persistent. */
@@ -207,5 +208,6 @@ export function runStoreContract(name: string, factory: HarnessFactory, opts: { 
     runIncidentsContract(factory);
     runBansContract(factory);
     runAuthContract(factory);
+    runOutboxContract(factory);
   });
 }

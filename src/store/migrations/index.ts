@@ -9,6 +9,7 @@ import incidents from './0002-incidents.ts';
 import bans from './0003-bans.ts';
 import incidentKinds from './0004-incident-kinds.ts';
 import auth from './0005-auth.ts';
+import outbox from './0006-outbox.ts';
 
 /** The SQL dialects the shared store code speaks. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -25,6 +26,7 @@ export const migrations: Record<string, StoreMigration> = {
   '0003-bans': bans,
   '0004-incident-kinds': incidentKinds,
   '0005-auth': auth,
+  '0006-outbox': outbox,
 };
 
 /** The schema version a migration name stands for: `0003-rollups` is 3. */
