@@ -4,6 +4,7 @@
  */
 import { NagiosState, stateName } from './nagios.ts';
 import { formatPerfdata, parsePerfdataLenient, type PerfDatum } from './perfdata.ts';
+import { cleanText } from './sanitize.ts';
 
 /** What a probe returns: state, text and measurements. Timing is the runner's job. */
 export interface ProbeOutcome {
@@ -22,13 +23,21 @@ export interface CheckResult extends ProbeOutcome {
   durationMs: number;
 }
 
+/**
+ * A probe's result. Text and long output are cleaned here (core/sanitize.ts: escape sequences
+ * removed, control characters "?"), so what a server or plugin said is inert wherever the result
+ * goes: the CLI line, the store, the page, the messages.
+ */
 export function outcome(state: NagiosState, text: string, perfdata: PerfDatum[] = [], longOutput?: string): ProbeOutcome {
-  return { state, text: oneLine(text), perfdata, longOutput };
+  return { state, text: oneLine(text), perfdata, longOutput: longOutput === undefined ? undefined : cleanText(longOutput) };
 }
 
-/** Nagios reads only the first line as the status text: fold anything else into it safely. */
+/**
+ * Nagios reads only the first line as the status text: fold anything else into it safely, with
+ * control characters and escape sequences made inert (a line break becomes a space).
+ */
 export function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '/').trim();
+  return cleanText(text.replace(/[\r\n]+/g, ' ')).replace(/\|/g, '/').trim();
 }
 
 /** The plugin output line: `TEXT | perfdata` (or just `TEXT`), followed by long output lines. */
@@ -49,7 +58,8 @@ export function describe(r: ProbeOutcome): string {
  * and noted in the long output, never fatal.
  */
 export function parsePluginOutput(stdout: string): { text: string; perfdata: PerfDatum[]; longOutput?: string; perfErrors: string[] } {
-  const lines = stdout.replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n');
+  // Cleaned before it is split: a stray "\r" or escape must not hide or forge a line or a label.
+  const lines = cleanText(stdout).replace(/\n+$/, '').split('\n');
   const first = lines[0] ?? '';
   const bar = first.indexOf('|');
   const text = (bar === -1 ? first : first.slice(0, bar)).trim();

@@ -34,6 +34,13 @@ type Options = z.output<typeof schema>;
 
 /** Once the command has exited, how long to wait for descendants that still hold its stdout. */
 const ORPHAN_WAIT_MS = 1000;
+/**
+ * Once a killed command has exited, how long to read what is still in its pipes: its group gets
+ * KILL then, so nothing that holds them is waited for. And past the KILL, how long at most to
+ * wait for the exit itself (a process stuck in the kernel) before answering without it.
+ */
+const KILLED_DRAIN_MS = 50;
+const KILLED_EXIT_WAIT_MS = 500;
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
@@ -60,6 +67,7 @@ async function runLocal(argv: string[], opts: RunOptions, env: NodeJS.ProcessEnv
     let exited: { code: number | null; signal: string | null } | undefined;
     let orphanTimer: NodeJS.Timeout | undefined;
     let graceTimer: NodeJS.Timeout | undefined;
+    let stuckTimer: NodeJS.Timeout | undefined;
 
     const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env });
     running.add(child);
@@ -75,6 +83,7 @@ async function runLocal(argv: string[], opts: RunOptions, env: NodeJS.ProcessEnv
       // since a command may rightly leave a daemon behind (an init script's `start`).
       if (killed) killGroup(child.pid, 'SIGKILL');
       clearTimeout(graceTimer);
+      clearTimeout(stuckTimer);
       child.stdout?.destroy();
       child.stderr?.destroy();
       resolve({
@@ -87,12 +96,18 @@ async function runLocal(argv: string[], opts: RunOptions, env: NodeJS.ProcessEnv
         durationMs: performance.now() - t0,
       });
     };
+    // After the KILL the answer waits for the command's exit only so long (the result says
+    // SIGKILL), so a timeout is kept within KILL_GRACE_MS and a little, whatever the command does.
+    const hardKill = () => {
+      killGroup(child.pid, 'SIGKILL');
+      stuckTimer = setTimeout(() => finish(exited ?? { code: null, signal: 'SIGKILL' }), KILLED_EXIT_WAIT_MS);
+    };
     const kill = (hard: boolean) => {
       if (killed) return;
       killed = true;
-      if (hard) return killGroup(child.pid, 'SIGKILL');
+      if (hard) return hardKill();
       killGroup(child.pid, 'SIGTERM');
-      graceTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+      graceTimer = setTimeout(hardKill, KILL_GRACE_MS);
     };
     const onAbort = () => kill(false);
     const timer = setTimeout(() => {
@@ -121,7 +136,7 @@ async function runLocal(argv: string[], opts: RunOptions, env: NodeJS.ProcessEnv
     }
     child.on('exit', (code, signal) => {
       exited = { code, signal };
-      orphanTimer = setTimeout(() => finish(exited!), ORPHAN_WAIT_MS);
+      orphanTimer = setTimeout(() => finish(exited!), killed ? KILLED_DRAIN_MS : ORPHAN_WAIT_MS);
     });
     child.on('close', (code, signal) => finish(exited ?? { code, signal }));
   });
