@@ -3,7 +3,10 @@
  * restores check states, runs the scheduler, turns results into states and logged transitions,
  * serves the web room, reloads on request without losing state, and stops cleanly.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createAuthService, type AuthServiceHandle } from './auth/service.ts';
+import { authPaths } from './config/web.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { stateName } from './core/nagios.ts';
 import { secretsFrom, type SecretLookup } from './core/secrets.ts';
@@ -11,7 +14,6 @@ import type { CheckResult } from './core/result.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { Alerting } from './daemon-alerts.ts';
 import { createGuard } from './daemon-guard.ts';
-import { fromAlertmanager, fromNagiosJson } from './incidents/ingest.ts';
 import type { Guard } from './guard/guard.ts';
 import { loadConfigFile, type LoadedConfig } from './config/load.ts';
 import { planChecks, type PlannedCheck } from './config/checks.ts';
@@ -22,6 +24,7 @@ import { stores } from './store/index.ts';
 import type { CheckStateRecord, Store } from './store/types.ts';
 import { Metrics } from './web/metrics.ts';
 import { startWeb, type WebServer } from './web/server.tsx';
+import { webDeps } from './daemon-web.ts';
 import type { IncidentRecord } from './core/incident.ts';
 import type { CheckView, IncidentView, StatusView } from './web/types.ts';
 
@@ -51,6 +54,12 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Overrides web.port (tests use 0 for a free port). */
   webPort?: number;
+  /**
+   * Where the first admin's one-time password is shown (`mamoru start` on a terminal: the
+   * terminal, never the log). Without it, a generated password is written to a 0600 file in the
+   * data directory and the log names the file.
+   */
+  announce?: (text: string) => void;
 }
 
 interface Entry {
@@ -81,6 +90,8 @@ export class Daemon {
     private readonly scheduler: Scheduler,
     private readonly metrics: Metrics,
     private readonly clock: Clock,
+    /** Users, sessions, tokens and the audit trail: the one door of the web room and the CLI. */
+    readonly auth: AuthServiceHandle,
   ) {
     this.startedAt = clock.now();
     this.secretLookup = secretsFrom(loaded.config.secrets);
@@ -100,6 +111,8 @@ export class Daemon {
     const storeDef = stores[cfg.store.type as keyof typeof stores];
     const store = await storeDef.create(cfg.store as never, { log: log.child({ room: 'store' }) });
     const metrics = new Metrics();
+    const paths = authPaths(cfg);
+    const auth = createAuthService({ store, clock, log: log.child({ room: 'auth' }), config: { ...cfg.auth, log_file: paths.logFile ?? '' } });
     let daemon: Daemon | undefined;
     const scheduler = new Scheduler({
       clock,
@@ -110,7 +123,7 @@ export class Daemon {
       secret: (name) => daemon!.secret(name),
       onResult: (check, result) => daemon?.onResult(check.id, result),
     });
-    daemon = new Daemon(loaded, log, store, scheduler, metrics, clock);
+    daemon = new Daemon(loaded, log, store, scheduler, metrics, clock, auth);
     metrics.sampleRunningFrom(() => scheduler.stats().running);
     try {
       await store.saveConfigRevision(loaded.text, clock.now());
@@ -123,43 +136,15 @@ export class Daemon {
       if (cfg.web.enabled) {
         const d = daemon;
         daemon.web = await startWeb(
-          {
-            status: () => d.status(),
-            metrics,
-            incidents: async ({ open, limit }) => (await store.incidents({ ...(open ? { status: 'open' as const } : {}), limit })).map(incidentView),
-            incident: async (id) => {
-              const inc = await store.incident(id);
-              if (!inc) return undefined;
-              const timeline = (await store.incidentEvents(id)).map((e) => ({ at: new Date(e.at).toISOString(), kind: e.kind, text: e.text }));
-              return { ...incidentView(inc), timeline };
-            },
-            acknowledge: (id, by, comment) => d.alerting.acknowledge(id, by, comment),
-            approvals: () =>
-              d.alerting.approvals.pending().map((a) => ({ id: a.id, action: a.action, target: a.target, service: a.service, text: a.text, requested_at: new Date(a.requestedAt).toISOString(), expires_at: new Date(a.expiresAt).toISOString() })),
-            decide: (id, approve, by) => (approve ? d.alerting.approvals.approve(id, by) : d.alerting.approvals.deny(id, by)),
-            ingestToken: () => {
-              const name = d.loaded.config.ingest.token_secret;
-              if (name === undefined) return undefined;
-              try {
-                return d.secret(name);
-              } catch (err) {
-                log.error({ err }, `ingest token secret "${name}" cannot be read`);
-                return undefined;
-              }
-            },
-            ingest: async (kind, body) => {
-              const alerts = kind === 'alertmanager' ? fromAlertmanager(body) : [fromNagiosJson(body, kind)];
-              const incidents: number[] = [];
-              for (const a of alerts) {
-                const r = await d.alerting.ingest(a);
-                if (r.incident !== undefined && !incidents.includes(r.incident)) incidents.push(r.incident);
-              }
-              return { incidents };
-            },
-          },
-          cfg.web.host,
+          webDeps({ status: () => d.status(), config: () => d.loaded.config, secret: (name) => d.secret(name), alerting: d.alerting, store, metrics, auth, runNow: (id) => scheduler.runNow(id), log }),
+          cfg.web,
           opts.webPort ?? cfg.web.port,
+          log,
         );
+        // The command line's token is in place before the address is announced: whoever waits
+        // for that line (a script, a test, a person) can talk to the daemon at once.
+        if (paths.cliTokenFile) await auth.writeCliToken(paths.cliTokenFile);
+        await daemon.firstAdmin(opts, paths.cliTokenFile);
         log.info({ url: daemon.web.url }, `web UI and API on ${daemon.web.url}`);
       }
     } catch (e) {
@@ -172,6 +157,27 @@ export class Daemon {
     daemon.timers.push(setInterval(() => void daemon!.maintain(), MAINTAIN_MS).unref());
     log.info({ config: opts.configFile, checks: daemon.entries.size, store: store.location }, `mamoru ${pkg.version} watching ${plural(cfg.targets.length, 'target')} with ${plural(daemon.entries.size, 'check')}`);
     return daemon;
+  }
+
+  /**
+   * The first start with no user: `admin` is created with MAMORU_ADMIN_PASSWORD, or a generated
+   * one-time password shown once where `announce` says (the terminal), else put in a 0600 file.
+   */
+  private async firstAdmin(opts: DaemonOptions, cliTokenFile: string | undefined): Promise<void> {
+    const admin = await this.auth.ensureAdmin(process.env.MAMORU_ADMIN_PASSWORD || undefined);
+    if (!admin.created) return;
+    if (!admin.generated) {
+      this.log.info({ user: admin.name }, `created the first user "${admin.name}" with the password from MAMORU_ADMIN_PASSWORD`);
+      return;
+    }
+    const text = `First start: log in at ${this.web!.url}/login as "${admin.name}" with the one-time password\n\n    ${admin.password}\n\nand change it (mamoru users passwd ${admin.name}). It is shown only this once.\n`;
+    if (opts.announce) {
+      opts.announce(text);
+      return;
+    }
+    const file = join(cliTokenFile ? dirname(cliTokenFile) : '.', 'initial-admin-password');
+    writeFileSync(file, `${admin.password}\n`, { mode: 0o600, flag: 'w' });
+    this.log.warn({ user: admin.name, file }, `created the first user "${admin.name}"; its one-time password is in ${file} (readable only by this user): log in and change it, then delete the file`);
   }
 
   /** Installs a config's checks: known ids keep their state, new ones start from saved or initial state. */
@@ -311,6 +317,7 @@ export class Daemon {
       await this.guard?.stop();
       await this.alerting.stop();
       await this.web?.close();
+      await this.auth.flushLog();
       await this.flushStates();
       await this.store.close();
       this.log.info('mamoru stopped');

@@ -6,7 +6,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
-import { callDaemon, daemonUrl } from './daemon-api.ts';
+import { callDaemon, daemonTarget } from './daemon-api.ts';
 import { DEFAULT_CONFIG_FILE } from './paths.ts';
 
 export function registerAck(program: Command): void {
@@ -22,7 +22,7 @@ export function registerAck(program: Command): void {
       const id = idText.replace(/^#/, '');
       if (!/^\d+$/.test(id)) throw new UsageError(`"${idText}" is not an incident number; expected something like 12 or #12`);
       const by = opts.by ?? userInfo().username;
-      await callDaemon(daemonUrl(opts.config, opts.url), `/api/incidents/${id}/ack`, { body: { by, comment: opts.comment } });
+      await callDaemon(daemonTarget(opts.config, opts.url), `/api/incidents/${id}/ack`, { body: { by, comment: opts.comment } });
       process.stdout.write(`incident #${id} acknowledged by ${by}\n`);
     });
 }

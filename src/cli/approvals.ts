@@ -6,7 +6,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { ApprovalView } from '../web/types.ts';
-import { callDaemon, daemonUrl } from './daemon-api.ts';
+import { callDaemon, daemonTarget } from './daemon-api.ts';
 import { DEFAULT_CONFIG_FILE } from './paths.ts';
 
 export function registerApprovals(program: Command): void {
@@ -17,7 +17,7 @@ export function registerApprovals(program: Command): void {
     .option('--url <url>', "the daemon's web address")
     .option('--json', 'print JSON')
     .action(async (opts: { config: string; url?: string; json?: boolean }) => {
-      const list = await callDaemon<ApprovalView[]>(daemonUrl(opts.config, opts.url), '/api/approvals');
+      const list = await callDaemon<ApprovalView[]>(daemonTarget(opts.config, opts.url), '/api/approvals');
       if (opts.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
       else process.stdout.write(list.length ? list.map((a) => `${a.id}  ${a.target}/${a.service}  ${a.action}: ${a.text}  (expires ${a.expires_at})`).join('\n') + '\n' : 'nothing waits for approval\n');
     });
@@ -31,7 +31,7 @@ export function registerApprovals(program: Command): void {
       .option('--by <name>', 'who decides (default: your login name)')
       .action(async (id: string, opts: { config: string; url?: string; by?: string }) => {
         const by = opts.by ?? userInfo().username;
-        await callDaemon(daemonUrl(opts.config, opts.url), `/api/approvals/${encodeURIComponent(id)}/${name}`, { body: { by } });
+        await callDaemon(daemonTarget(opts.config, opts.url), `/api/approvals/${encodeURIComponent(id)}/${name}`, { body: { by } });
         process.stdout.write(`${id} ${verb} by ${by}\n`);
       });
 }

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
 import { fromEnvironment, fromNagiosJson, IngestError } from '../incidents/ingest.ts';
-import { callDaemon, daemonUrl } from './daemon-api.ts';
+import { callDaemon, daemonTarget } from './daemon-api.ts';
 import { DEFAULT_CONFIG_FILE } from './paths.ts';
 
 export function registerIngest(program: Command): void {
@@ -39,8 +39,9 @@ export function registerIngest(program: Command): void {
       }
       const token = opts.tokenFile ? readFileSync(opts.tokenFile, 'utf8').trim() : process.env.MAMORU_INGEST_TOKEN;
       if (!token) throw new UsageError('no ingest token: set MAMORU_INGEST_TOKEN or give --token-file');
-      const body = await callDaemon<{ incidents?: number[] }>(daemonUrl(opts.config, opts.url), `/api/ingest/${source}`, {
+      const body = await callDaemon<{ incidents?: number[] }>(daemonTarget(opts.config, opts.url), `/api/ingest/${source}`, {
         token,
+        tokenHint: 'missing or wrong ingest token (MAMORU_INGEST_TOKEN, --token-file): it must be the secret ingest.token_secret names, or a token made with "mamoru tokens create NAME --role ingest"',
         body: { host: alert.host, service: alert.service, state: alert.state, output: alert.text, type: alert.type, check_command: alert.command },
       });
       process.stdout.write(body.incidents?.length ? `incident #${body.incidents.join(', #')}\n` : 'taken (no incident)\n');

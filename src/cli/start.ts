@@ -25,25 +25,41 @@ export function registerStart(program: Command): void {
         writeFileSync(opts.config, defaultConfigText(found, web), { flag: 'wx', mode: 0o640 });
         bootLog.info({ ports: found.ports.map((p) => `${p.port}${p.http ? '/http' : ''}`) }, `wrote ${opts.config}: ping, disk and ${found.ports.length} listening ports`);
       }
-      const daemon = await Daemon.start({ configFile: opts.config, ...(opts.port !== undefined ? { webPort: opts.port } : {}) });
-      process.on('SIGHUP', () => daemon.reload());
+      // The first admin's password goes to a terminal only: a redirected stdout is a log file.
+      const tty = process.stdout.isTTY ? process.stdout : process.stderr.isTTY ? process.stderr : undefined;
+      // Signals are taken from the first instant: one that arrives while the daemon is still
+      // starting stops it as soon as it has started (a kill during start-up is a clean stop too).
+      let daemon: Daemon | undefined;
+      let asked: string | undefined;
       let stopping = false;
       const stop = (signal: string) => {
+        if (!daemon) {
+          asked ??= signal;
+          return;
+        }
+        const d = daemon;
         if (stopping) {
-          daemon.log.warn(`${signal} again: exiting now`);
+          d.log.warn(`${signal} again: exiting now`);
           process.exit(1);
         }
         stopping = true;
-        daemon.log.info(`${signal}: stopping`);
-        daemon.stop().then(
+        d.log.info(`${signal}: stopping`);
+        d.stop().then(
           () => process.exit(0),
           (err) => {
-            daemon.log.error({ err }, 'error while stopping');
+            d.log.error({ err }, 'error while stopping');
             process.exit(1);
           },
         );
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGHUP', () => daemon?.reload());
+      daemon = await Daemon.start({
+        configFile: opts.config,
+        ...(opts.port !== undefined ? { webPort: opts.port } : {}),
+        ...(tty ? { announce: (text: string) => void tty.write(`\n${text}\n`) } : {}),
+      });
+      if (asked) stop(asked);
     });
 }

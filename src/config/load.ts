@@ -2,12 +2,20 @@
  * Loading mamoru.yaml: YAML parsed with positions kept, validated against the assembled schema,
  * and every problem reported at once with its file, line and path. Nothing starts on a bad file.
  */
-import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../core/errors.ts';
 import { configSchema, type Config } from './schema.ts';
 import { explainIssue, formatPath } from './problems.ts';
+
+/** Largest config file read: far past any real one, short of what would exhaust memory. */
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+/**
+ * Aliases resolved while reading the document (the yaml package's own guard against alias
+ * bombs, where each level doubles what the last expands to). A config uses a handful.
+ */
+export const MAX_ALIAS_COUNT = 100;
 
 export interface LoadedConfig {
   file: string;
@@ -69,23 +77,58 @@ function nodeAt(doc: Document, path: PropertyKey[]): { node: Node | undefined; k
  * @param file shown in messages (the path, or `<stdin>`)
  */
 export function parseConfig(text: string, file: string): Config {
+  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) throw tooLarge(file);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const place = (offset: number | undefined) => {
     if (offset === undefined) return {};
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    // The parser recurses per level of nesting: a document nested thousands deep overflows it.
+    throw new ConfigError([{ file, line: 1, path: '', message: `YAML: the document cannot be read (${(e as Error).message.split('\n')[0]}); is it nested thousands of levels deep?` }]);
+  }
   const problems: ConfigProblem[] = doc.errors.map((e) => ({
     file,
     ...place(e.pos[0]),
     path: '',
-    message: `YAML: ${e.message.split('\n')[0]}`,
+    message: /call stack/i.test(e.message) ? 'YAML: nested too deeply to read (thousands of levels of [ or {); a config needs a few' : `YAML: ${e.message.split('\n')[0]}`,
   }));
   if (problems.length) throw new ConfigError(problems);
-  const data = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (e) {
+    let first: number | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        first ??= node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    const bomb = /alias/i.test((e as Error).message);
+    throw new ConfigError([
+      {
+        file,
+        ...place(first),
+        path: '',
+        message: bomb
+          ? `YAML: the aliases (*name) here expand past ${MAX_ALIAS_COUNT} copies, as an "alias bomb" does; write the values out, or use fewer aliases`
+          : `YAML: the document cannot be read (${(e as Error).message.split('\n')[0]})`,
+      },
+    ]);
+  }
   if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError([{ file, line: 1, path: '', message: 'expected a mapping at the top (keys like "targets:" and "defaults:")' }]);
-  const parsed = configSchema.safeParse(data, { reportInput: true });
+  let parsed: ReturnType<typeof configSchema.safeParse>;
+  try {
+    parsed = configSchema.safeParse(data, { reportInput: true });
+  } catch (e) {
+    // A schema never throws on data; if one ever does, it is still a problem with this file, said as one.
+    throw new ConfigError([{ file, line: 1, path: '', message: `the config could not be checked: ${(e as Error).message.split('\n')[0]}` }]);
+  }
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
     for (const m of explainIssue(issue, (p) => knownKeysAt(configSchema, data, p))) {
@@ -99,12 +142,38 @@ export function parseConfig(text: string, file: string): Config {
   throw new ConfigError(problems);
 }
 
+function tooLarge(file: string): ConfigError {
+  return new ConfigError([{ file, line: 1, path: '', message: `the config is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB; a real one is a few KiB: is this the right file?` }]);
+}
+
+/** The file's text, refused past MAX_CONFIG_BYTES without reading further (a device or FIFO included). */
+function readBounded(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    if (fstatSync(fd).size > MAX_CONFIG_BYTES) throw tooLarge(file);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.alloc(Math.min(1024 * 1024, MAX_CONFIG_BYTES + 1 - total));
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > MAX_CONFIG_BYTES) throw tooLarge(file);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads and validates a config file. Throws ConfigError (also for a file that cannot be read). */
 export function loadConfigFile(file: string): LoadedConfig {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBounded(file);
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file; create it, or run "mamoru start" without a config to have one written for this machine' : (e as Error).message;
     throw new ConfigError([{ file, path: '', message: `cannot read the config: ${why}` }]);

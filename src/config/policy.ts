@@ -5,14 +5,16 @@
  */
 import { z } from 'zod';
 import { duration } from '../core/schema.ts';
+import { BOUNDS, LISTS } from './bounds.ts';
 
 export const notificationsSchema = z
   .strictObject({
-    settle: duration('wait this long after the first change of an incident before telling, so related changes go out as one message').prefault('1s'),
-    cool_down: duration('a problem coming back within this time after recovery reopens the same incident').prefault('5m'),
-    reminder_interval: duration('repeat an open, unacknowledged problem this often (0: never)').prefault('0s'),
+    settle: duration('wait this long after the first change of an incident before telling, so related changes go out as one message', BOUNDS.settle).prefault('1s'),
+    cool_down: duration('a problem coming back within this time after recovery reopens the same incident', BOUNDS.longOrZero).prefault('5m'),
+    reminder_interval: duration('repeat an open, unacknowledged problem this often (0: never)', BOUNDS.longOrZero).prefault('0s'),
     escalations: z
-      .array(z.strictObject({ after: duration('time since the first message, unacknowledged'), level: z.number().int().min(1).max(10) }))
+      .array(z.strictObject({ after: duration('time since the first message, unacknowledged', BOUNDS.longOrZero), level: z.number().int().min(1).max(10) }))
+      .max(LISTS.escalations)
       .default([])
       .meta({ description: 'escalation levels: contacts with this escalation_level are told after this long' }),
     flapping: z
@@ -27,9 +29,9 @@ export const notificationsSchema = z
     delivery: z
       .strictObject({
         attempts: z.number().int().min(1).max(20).default(5),
-        base_delay: duration('wait before the second attempt; doubles each time').prefault('1s'),
-        max_delay: duration('longest wait between attempts').prefault('60s'),
-        max_total: duration('no attempt starts after this long').prefault('5m'),
+        base_delay: duration('wait before the second attempt; doubles each time', BOUNDS.retryDelay).prefault('1s'),
+        max_delay: duration('longest wait between attempts', BOUNDS.retryDelay).prefault('60s'),
+        max_total: duration('no attempt starts after this long', BOUNDS.deliveryTotal).prefault('5m'),
       })
       .prefault({}),
     attacks: z
@@ -62,7 +64,7 @@ export const downtimeSchema = z
       .strictObject({
         days: z.array(z.enum(weekdays)).min(1),
         time: z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'expected HH:MM'),
-        duration: duration('length of each window'),
+        duration: duration('length of each window', BOUNDS.weeklyWindow),
         utc_offset: offset.prefault('+00:00'),
       })
       .optional(),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { serviceSchema } from '../actions/service-config.ts';
 import { policySchema } from '../actions/policy.ts';
 import { duration } from '../core/schema.ts';
+import { BOUNDS } from './bounds.ts';
 import { executors } from '../executors/index.ts';
 import type { Triage } from '../triage/types.ts';
 
@@ -26,7 +27,7 @@ export const remediationSchema = z
   .strictObject({
     enabled: z.boolean().default(true).meta({ description: 'run runbooks for new problems on targets with an executor' }),
     policy: policySchema.prefault({}),
-    wait: duration('how long the first message of an incident waits for the runbook after the problem is confirmed: it says what was found and done by then (or what is under way); what comes later goes out as an update').prefault('2s'),
+    wait: duration('how long the first message of an incident waits for the runbook after the problem is confirmed: it says what was found and done by then (or what is under way); what comes later goes out as an update', BOUNDS.settle).prefault('2s'),
   })
   .prefault({});
 

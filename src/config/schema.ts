@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { duration } from '../core/schema.ts';
+import { BOUNDS, LISTS } from './bounds.ts';
+import { ADDRESS_PATTERN } from './address.ts';
 import { probes } from '../probes/index.ts';
 import { stores } from '../store/index.ts';
 import { contactSchema, templatesSchema } from '../notify/contacts.ts';
@@ -24,11 +26,11 @@ export const commonCheckKeys = {
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected a name of letters, digits, "_", ".", ":" and "-"')
     .optional()
     .meta({ description: 'unique within the target (default: the check type)' }),
-  interval: duration('time between checks while OK').optional(),
-  retry_interval: duration('time between checks while a problem is not yet confirmed').optional(),
-  recheck_delay: duration(RECHECK_DELAY).optional(),
+  interval: duration('time between checks while OK', BOUNDS.interval).optional(),
+  retry_interval: duration('time between checks while a problem is not yet confirmed', BOUNDS.interval).optional(),
+  recheck_delay: duration(RECHECK_DELAY, BOUNDS.recheckDelay).optional(),
   max_attempts: z.number().int().min(1).max(100).optional().meta({ description: 'failures in a row before a problem is confirmed (hard)' }),
-  timeout: duration('time after which a check is abandoned').optional(),
+  timeout: duration('time after which a check is abandoned', BOUNDS.checkTimeout).optional(),
 } as const;
 export const commonKeyNames = Object.keys(commonCheckKeys);
 
@@ -52,21 +54,24 @@ const nameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected a
 
 export const targetSchema = z.strictObject({
   name: nameSchema.meta({ description: 'unique name of the server' }),
-  address: z.string().min(1, 'expected an IP address or DNS name').meta({ description: 'IP address or DNS name' }),
-  parents: z.array(nameSchema).default([]).meta({ description: 'targets this one is reached through' }),
-  tags: z.array(z.string()).default([]),
+  address: z
+    .string()
+    .regex(new RegExp(ADDRESS_PATTERN), { error: (i) => `expected an IP address (192.0.2.10, 2001:db8::10) or a host name (mail.example.com), got "${String(i.input).slice(0, 80)}"` })
+    .meta({ description: 'IP address or DNS name' }),
+  parents: z.array(nameSchema).max(LISTS.names).default([]).meta({ description: 'targets this one is reached through' }),
+  tags: z.array(z.string().max(200)).max(LISTS.names).default([]),
   executor: executorSchema.optional().meta({ description: 'how runbooks reach this server: { type: local } for this machine, { type: ssh, ... } for another; none: diagnose and fix nothing' }),
   services: z.array(targetServiceSchema).default([]).meta({ description: 'services on this server that runbooks may inspect, start and reload' }),
   host_check: nameSchema.optional().meta({ description: "the check that tells whether the host itself is up (default: its first ping check)" }),
-  checks: z.array(checkSchema).default([]),
+  checks: z.array(checkSchema).max(LISTS.checksPerTarget).default([]),
 });
 
 export const defaultsSchema = z.strictObject({
-  interval: duration('time between checks while OK').prefault('60s'),
-  retry_interval: duration('time between checks while a problem is not yet confirmed').prefault('15s'),
-  recheck_delay: duration(RECHECK_DELAY).prefault('500ms'),
+  interval: duration('time between checks while OK', BOUNDS.interval).prefault('60s'),
+  retry_interval: duration('time between checks while a problem is not yet confirmed', BOUNDS.interval).prefault('15s'),
+  recheck_delay: duration(RECHECK_DELAY, BOUNDS.recheckDelay).prefault('500ms'),
   max_attempts: z.number().int().min(1).max(100).default(3),
-  timeout: duration('time after which a check is abandoned').prefault('10s'),
+  timeout: duration('time after which a check is abandoned', BOUNDS.checkTimeout).prefault('10s'),
 });
 
 const secretName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a secret name of letters, digits, "_", "." and "-"');
@@ -95,11 +100,11 @@ export const configSchema = z
     web: webSchema,
     auth: authSchema,
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
-    targets: z.array(targetSchema).default([]),
-    contacts: z.array(contactSchema).default([]).meta({ description: 'who is told about incidents, in which language and through which channels' }),
+    targets: z.array(targetSchema).max(LISTS.targets).default([]),
+    contacts: z.array(contactSchema).max(LISTS.contacts).default([]).meta({ description: 'who is told about incidents, in which language and through which channels' }),
     templates: templatesSchema.meta({ description: 'message template overrides per language and event; {{field}} names a field' }),
     notifications: notificationsSchema,
-    downtimes: z.array(downtimeSchema).default([]).meta({ description: 'scheduled downtime: no messages about the covered targets while a window is active' }),
+    downtimes: z.array(downtimeSchema).max(LISTS.downtimes).default([]).meta({ description: 'scheduled downtime: no messages about the covered targets while a window is active' }),
     remediation: remediationSchema,
     ingest: z
       .strictObject({ token_secret: z.string().min(1).optional().meta({ description: 'secret holding the token that /api/ingest/* requests must bring (Authorization: Bearer); ingest is off without it' }) })

@@ -6,15 +6,22 @@
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { duration } from '../core/schema.ts';
+import { BOUNDS } from './bounds.ts';
+import { BIND_PATTERN } from './address.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 /** Is this bind address reachable only from this machine? */
 export const isLoopbackHost = (host: string) => LOOPBACK.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
+const BIND = new RegExp(BIND_PATTERN);
+
 export const webSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    host: z.string().min(1).default('127.0.0.1').meta({ description: 'address to listen on (loopback by default); any other needs web.tls, or web.insecure_http: true on purpose' }),
+    host: z
+      .string()
+      .regex(new RegExp(BIND_PATTERN), { error: (i) => `expected an address to listen on (127.0.0.1, ::1, 0.0.0.0) or a name of this machine, got "${String(i.input).slice(0, 80)}"` })
+      .default('127.0.0.1').meta({ description: 'address to listen on (loopback by default); any other needs web.tls, or web.insecure_http: true on purpose' }),
     port: z.number().int().min(0).max(65535).default(8484),
     hostnames: z
       .array(z.string().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'expected a host name or address'))
@@ -33,7 +40,7 @@ export const webSchema = z
     body_limit: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024).meta({ description: 'largest request body in bytes (413 past it)' }),
   })
   .superRefine((w, ctx) => {
-    if (w.enabled && !isLoopbackHost(w.host) && !w.tls && !w.insecure_http)
+    if (w.enabled && BIND.test(w.host) && !isLoopbackHost(w.host) && !w.tls && !w.insecure_http)
       ctx.addIssue({
         code: 'custom',
         path: ['host'],
@@ -44,13 +51,13 @@ export const webSchema = z
 
 export const authSchema = z
   .strictObject({
-    session_idle: duration('a session unused this long is ended').default(30 * 60_000),
-    session_max: duration('a session is ended this long after login, used or not').default(12 * 3600_000),
+    session_idle: duration('a session unused this long is ended', BOUNDS.long).default(30 * 60_000),
+    session_max: duration('a session is ended this long after login, used or not', BOUNDS.long).default(12 * 3600_000),
     login_limit: z
       .strictObject({
         per_address: z.number().int().min(1).max(10_000).default(10).meta({ description: 'failed logins from one address within the window before it is refused' }),
         per_user: z.number().int().min(1).max(10_000).default(10).meta({ description: 'failed logins for one user name within the window before it is refused' }),
-        window: duration('how long failed logins are counted').default(15 * 60_000),
+        window: duration('how long failed logins are counted', BOUNDS.long).default(15 * 60_000),
       })
       .prefault({}),
     log_file: z.string().optional().meta({ description: 'login lines for the guard (filter "mamoru-auth"); default auth.log in the data directory (beside the SQLite file); "" writes none' }),

@@ -167,3 +167,32 @@ export function banTarget(ip: string, opts: BanPrefix = {}): Cidr | undefined {
 export function hostPrefix(family: Family): number {
   return WIDTH[family];
 }
+
+/**
+ * Addresses that can never be an attacker's source, whatever a log line says: nothing sends
+ * from them, or a ban of them cuts this machine off from something it needs (the network it is
+ * on, multicast). Documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
+ * 2001:db8::/32) are not here: tests ban them. Link-local is here unless the config allows it
+ * (`guard.ban_link_local`): a neighbour on the same link can attack, but the router's
+ * fe80:: address is what every packet goes through.
+ */
+const NEVER: { cidr: Cidr; why: string; linkLocal?: true }[] = [
+  ['0.0.0.0/8', 'the unspecified address ("this network"), never a source'],
+  ['255.255.255.255', 'the broadcast address, never a source'],
+  ['224.0.0.0/4', 'multicast, never a source'],
+  ['240.0.0.0/4', 'reserved (240/4), never routed'],
+  ['::', 'the unspecified address, never a source'],
+  ['ff00::/8', 'multicast, never a source'],
+  ['169.254.0.0/16', 'link-local (a neighbour on this link or the router; guard.ban_link_local: true allows it)', true],
+  ['fe80::/10', 'link-local (a neighbour on this link or the router; guard.ban_link_local: true allows it)', true],
+].map(([text, why, linkLocal]) => ({ cidr: parseCidr(text as string)!, why: why as string, ...(linkLocal ? { linkLocal: true as const } : {}) }));
+
+/**
+ * Why `c` (an address, or the network a ban would cover) must never be banned, or undefined.
+ * Loopback is the allow list's (always there). A network is refused when it touches any of
+ * these ranges.
+ */
+export function unbannable(c: Cidr, opts: { banLinkLocal?: boolean | undefined } = {}): string | undefined {
+  for (const n of NEVER) if (!(n.linkLocal && opts.banLinkLocal) && overlaps(n.cidr, c)) return `${formatCidr(c)} is ${n.why}`;
+  return undefined;
+}

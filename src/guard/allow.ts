@@ -7,15 +7,22 @@
  */
 import os from 'node:os';
 import { z } from 'zod';
-import { formatCidr, overlaps, parseCidr, parseIp, type Cidr } from './address.ts';
+import { CIDR_PATTERN } from '../config/address.ts';
+import { formatCidr, overlaps, parseCidr, parseIp, unbannable, type Cidr } from './address.ts';
+
+const CIDR = new RegExp(CIDR_PATTERN);
 
 /** A config list of addresses and networks; a typo is a config error with the bad entry named. */
 export const cidrList = (description: string) =>
   z
     .array(
-      z.string().refine((s) => parseCidr(s) !== undefined, {
-        error: (issue) => `expected an IP address or a network like 192.0.2.0/24 or 2001:db8::/64, got "${String(issue.input)}"`,
-      }),
+      z
+        .string()
+        // The pattern (also the JSON Schema's) and the parser: both must take the text.
+        .refine((s) => CIDR.test(s) && parseCidr(s) !== undefined, {
+          error: (issue) => `expected an IP address or a network like 192.0.2.0/24 or 2001:db8::/64, got "${String(issue.input).slice(0, 80)}"`,
+        })
+        .meta({ pattern: CIDR_PATTERN }),
     )
     .meta({ description });
 
@@ -78,7 +85,7 @@ export class AllowList {
   private session: AllowEntry[] = [];
 
   constructor(
-    private readonly options: AllowOptions,
+    private readonly options: AllowOptions & { ban_link_local?: boolean | undefined },
     private readonly sources: AllowSources = {},
   ) {
     this.configured = options.allow.map((text) => {
@@ -105,13 +112,15 @@ export class AllowList {
    * Why banning `target` (an address or a network) is refused, or undefined when it may be
    * banned. A network is refused when it overlaps any allowed entry: a /64 ban around an
    * attacker must not take the operator's address in the same /64 with it. Text that is not an
-   * address is refused too (nothing unparsed goes near a firewall).
+   * address is refused too (nothing unparsed goes near a firewall), and so is an address that
+   * cannot be an attacker's (unspecified, broadcast, multicast, reserved, link-local unless
+   * `ban_link_local`; address.ts `unbannable`).
    */
   refusal(target: string | Cidr): string | undefined {
     const c = typeof target === 'string' ? parseCidr(target) : target;
     if (!c) return `"${String(target)}" is not an IP address or network`;
     for (const e of this.entries()) if (overlaps(e.cidr, c)) return `${formatCidr(c)} is allowed (${e.why})`;
-    return undefined;
+    return unbannable(c, { banLinkLocal: this.options.ban_link_local });
   }
 
   /** True when `ip` (or a network) touches an allowed entry; false for text that is not an address. */

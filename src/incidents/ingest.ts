@@ -4,6 +4,7 @@
  * `ExternalAlert` that opens, updates or resolves an incident like mamoru's own checks do.
  * Everything here is parsing of untrusted JSON: bounded, typed, never evaluated.
  */
+import { cleanText } from '../core/sanitize.ts';
 
 export type ExternalState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN' | 'UP' | 'DOWN' | 'UNREACHABLE';
 
@@ -29,7 +30,7 @@ export interface ExternalAlert {
 const STATES = new Set<ExternalState>(['OK', 'WARNING', 'CRITICAL', 'UNKNOWN', 'UP', 'DOWN', 'UNREACHABLE']);
 const MAX = 4096;
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, MAX) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? cleanText(v.trim().slice(0, MAX)) : undefined);
 
 function state(v: unknown): ExternalState | undefined {
   const s = str(v)?.toUpperCase();

@@ -54,3 +54,39 @@ export interface ApprovalView {
   requested_at: string;
   expires_at: string;
 }
+
+/** A target as the API lists it: what it is, its tags (what viewer scopes match), its checks' ids. */
+export interface TargetView {
+  name: string;
+  address: string;
+  tags: string[];
+  parents: string[];
+}
+
+/** One line of an incident's timeline. */
+export interface TimelineView {
+  at: string;
+  kind: string;
+  text: string;
+}
+
+/** A ban in force, as the API shows it. */
+export interface BanView {
+  address: string;
+  port: number | null;
+  proto: 'tcp' | 'udp' | null;
+  jail: string;
+  reason: string;
+  created_at: string;
+  until: string | null;
+  ban_count: number;
+}
+
+/** A message mamoru sent (or failed to send) about an incident: a `notified`/`notify-failed` timeline line. */
+export interface NotificationView {
+  incident: number;
+  target: string;
+  at: string;
+  kind: 'notified' | 'notify-failed';
+  text: string;
+}

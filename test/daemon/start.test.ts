@@ -49,8 +49,11 @@ targets:
 ${extra}`;
 }
 
+/** The daemon's requests carry the token it wrote for this machine's command line, as `mamoru ack` does. */
+const auth = () => ({ authorization: `Bearer ${readFileSync(join(dir, 'data', 'cli.token'), 'utf8').trim()}` });
+
 async function getJson(url: string): Promise<any> {
-  const r = await fetch(url);
+  const r = await fetch(url, { headers: auth() });
   assert.equal(r.status, 200);
   return r.json();
 }
@@ -88,7 +91,7 @@ test('start, observe, reload, stop, restart', async () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     assert.match(metrics, /mamoru_check_state\{check="local\/down",target="local",type="tcp"\} 2/);
     assert.match(metrics, /mamoru_check_state\{check="local\/up",target="local",type="tcp"\} 0/);
-    const page = await (await fetch(`${url}/`)).text();
+    const page = await (await fetch(`${url}/`, { headers: auth() })).text();
     assert.match(page, /local\/down|<td>down<\/td>/);
     assert.match(page, /Connection refused/);
 

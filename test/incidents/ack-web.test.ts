@@ -3,6 +3,7 @@
  * the reminder interval until a person takes it with `mamoru ack`; then one acknowledgement goes
  * out and the reminders stop. The status page and the API show the open incident.
  */
+import { apiAs } from '../helpers/api.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
@@ -55,16 +56,17 @@ contacts:
     await until('a reminder', () => subjects().some((s) => s.startsWith('[STILL DOWN] web1')));
     assert.ok(subjects()[0]!.startsWith('[PROBLEM] web1'), subjects().join(' | '));
 
-    const page = await (await fetch(daemon.webUrl!)).text();
+    const api = await apiAs(daemon, 'viewer');
+    const page = await (await api('/')).text();
     assert.match(page, /Open incidents/);
     assert.match(page, /#1<\/b> web1: http CRITICAL - TCP CRITICAL - connect to address 127\.0\.0\.1/);
-    const api = (await (await fetch(`${daemon.webUrl}/api/incidents?open`)).json()) as Array<{ id: number; status: string }>;
-    assert.deepEqual(api.map((i) => [i.id, i.status]), [[1, 'open']]);
+    const open = (await (await api('/api/v1/incidents?open=1')).json()) as { items: Array<{ id: number; status: string }> };
+    assert.deepEqual(open.items.map((i) => [i.id, i.status]), [[1, 'open']]);
 
-    const nope = await mamoru(['ack', '42', '--url', daemon.webUrl!, '--by', 'taro']);
+    const nope = await mamoru(['ack', '42', '--url', daemon.webUrl!, '-c', file, '--by', 'taro']);
     assert.equal(nope.code, 2);
-    assert.match(nope.stderr, /no open incident #42/);
-    const ack = await mamoru(['ack', '#1', '--url', daemon.webUrl!, '--by', 'taro', '--comment', 'restarting it now']);
+    assert.match(nope.stderr, /no (open )?incident #?42/);
+    const ack = await mamoru(['ack', '#1', '--url', daemon.webUrl!, '-c', file, '--by', 'taro', '--comment', 'restarting it now']);
     assert.equal(ack.code, 0, ack.stderr);
     assert.equal(ack.stdout, 'incident #1 acknowledged by taro\n');
     await until('the acknowledgement mail', () => subjects().some((s) => s.startsWith('[ACKNOWLEDGED] web1')));
@@ -72,10 +74,10 @@ contacts:
     await new Promise((r) => setTimeout(r, 2500));
     assert.deepEqual(subjects().slice(count), [], 'no reminder after the acknowledgement');
 
-    const detail = (await (await fetch(`${daemon.webUrl}/api/incidents/1`)).json()) as { timeline: Array<{ kind: string; text: string }> };
+    const detail = (await (await api('/api/v1/incidents/1')).json()) as { timeline: Array<{ kind: string; text: string }> };
     assert.ok(detail.timeline.some((e) => e.kind === 'acknowledged' && e.text === 'acknowledged by taro: restarting it now'));
     assert.ok(detail.timeline.filter((e) => e.kind === 'reminder').length >= 1);
-    assert.equal((await fetch(`${daemon.webUrl}/api/incidents/77`)).status, 404);
+    assert.equal((await api('/api/v1/incidents/77')).status, 404);
   } finally {
     await daemon.stop();
   }

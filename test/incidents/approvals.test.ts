@@ -4,6 +4,7 @@
  * shows the question, `mamoru approve` answers it, the service starts and the check recovers.
  * And a start that fails is escalated: the message says a person is needed.
  */
+import { apiAs } from '../helpers/api.ts';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,29 +51,30 @@ targets:
   const daemon = await Daemon.start({ configFile: join(dir, 'mamoru.yaml'), log: silentLogger, webPort: 0 });
   try {
     const url = daemon.webUrl!;
+    const api = await apiAs(daemon);
     const listed = await until('a pending approval', async () => {
-      const r = await mamoru(['approvals', '--json', '--url', url]);
+      const r = await mamoru(['approvals', '--json', '--url', url, '-c', join(dir, 'mamoru.yaml')]);
       const list = JSON.parse(r.stdout || '[]') as Array<{ id: string; action: string; target: string; service: string }>;
       return list.length ? list : undefined;
     });
     assert.deepEqual(listed.map((a) => [a.action, a.target, a.service]), [['start-service', 'local', 'toy']]);
-    assert.match((await mamoru(['approvals', '--url', url])).stdout, new RegExp(`^${listed[0]!.id}  local/toy  start-service: `));
-    const unknown = await mamoru(['approve', 'nope', '--url', url, '--by', 'hanako']);
+    assert.match((await mamoru(['approvals', '--url', url, '-c', join(dir, 'mamoru.yaml')])).stdout, new RegExp(`^${listed[0]!.id}  local/toy  start-service: `));
+    const unknown = await mamoru(['approve', 'nope', '--url', url, '-c', join(dir, 'mamoru.yaml'), '--by', 'hanako']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /no pending approval nope/);
-    const ok = await mamoru(['approve', listed[0]!.id, '--url', url, '--by', 'hanako']);
+    const ok = await mamoru(['approve', listed[0]!.id, '--url', url, '-c', join(dir, 'mamoru.yaml'), '--by', 'hanako']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stdout, `${listed[0]!.id} approved by hanako\n`);
     await until('the toy service answering', () => new Promise<boolean>((resolve) => {
       const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
       s.on('error', () => resolve(false));
     }));
-    await until('the incident resolved', async () => (await (await fetch(`${url}/api/incidents`)).json() as Array<{ status: string }>)[0]?.status === 'resolved').catch(async (e) => {
-      throw new Error(`${(e as Error).message}: ${JSON.stringify(await (await fetch(`${url}/api/incidents/1`)).json())} ${JSON.stringify(daemon.status().checks)}`);
+    await until('the incident resolved', async () => (await (await api('/api/v1/incidents')).json() as { items: Array<{ status: string }> }).items[0]?.status === 'resolved').catch(async (e) => {
+      throw new Error(`${(e as Error).message}: ${JSON.stringify(await (await api('/api/v1/incidents/1')).json())} ${JSON.stringify(daemon.status().checks)}`);
     });
     // The action's own records (who approved, what ran) come when it has verified its work.
     await until('the approval in the timeline', async () => {
-      const detail = (await (await fetch(`${url}/api/incidents/1`)).json()) as { timeline: Array<{ kind: string; text: string }> };
+      const detail = (await (await api('/api/v1/incidents/1')).json()) as { timeline: Array<{ kind: string; text: string }> };
       return detail.timeline.some((e) => e.kind === 'action' && /^approved by hanako: start toy/.test(e.text));
     });
   } finally {

@@ -2,6 +2,7 @@
  * Alerts from Nagios (as a notification command), Icinga 2 and Alertmanager become incidents like
  * mamoru's own checks: triaged, mailed, resolved by the RECOVERY; the token is required.
  */
+import { apiAs } from '../helpers/api.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,7 +52,7 @@ test('a Nagios notification command opens the incident, triaged; its RECOVERY re
   assert.match(r.stdout, /^incident #(\d+)\n$/);
   const id = Number(/#(\d+)/.exec(r.stdout)![1]);
   await until('the problem mail', () => subjects().some((s) => s.startsWith('[PROBLEM] s68')));
-  const shown = await (await fetch(`${daemon.webUrl}/api/incidents/${id}`)).json() as { target: string; status: string; timeline: Array<{ kind: string; text: string }> };
+  const shown = await (await (await apiAs(daemon))(`/api/incidents/${id}`)).json() as { target: string; status: string; timeline: Array<{ kind: string; text: string }> };
   assert.equal(shown.target, 's68');
   assert.equal(shown.status, 'open');
   assert.ok(shown.timeline.some((e) => e.kind === 'evidence' && /triage says service-timeout \(pop3\), runbook pop3-slow/.test(e.text)), JSON.stringify(shown.timeline));
@@ -59,14 +60,14 @@ test('a Nagios notification command opens the incident, triaged; its RECOVERY re
   const rec = await mamoru(['ingest', 'nagios', '--url', daemon.webUrl!], { env: nagiosEnv({ NAGIOS_SERVICESTATE: 'OK', NAGIOS_SERVICEOUTPUT: 'POP OK - 0.011 second response time', NAGIOS_NOTIFICATIONTYPE: 'RECOVERY' }) });
   assert.equal(rec.code, 0, rec.stderr);
   await until('the recovery mail', () => subjects().some((s) => s.startsWith('[RECOVERED] s68')));
-  const after = await (await fetch(`${daemon.webUrl}/api/incidents/${id}`)).json() as { status: string };
+  const after = await (await (await apiAs(daemon))(`/api/incidents/${id}`)).json() as { status: string };
   assert.equal(after.status, 'resolved');
 });
 
 test('without the right token nothing is taken; bad input says what is missing', async () => {
   const wrong = await mamoru(['ingest', 'nagios', '--url', daemon.webUrl!], { env: nagiosEnv({ MAMORU_INGEST_TOKEN: 'guess' }) });
   assert.equal(wrong.code, 2);
-  assert.match(wrong.stderr, /missing or wrong token/);
+  assert.match(wrong.stderr, /missing or wrong ingest token/);
   const none = await mamoru(['ingest', 'nagios', '--url', daemon.webUrl!], { env: { ...nagiosEnv({}), NAGIOS_HOSTNAME: '' } });
   assert.equal(none.code, 2);
   assert.match(none.stderr, /expected "host"/);
@@ -83,10 +84,10 @@ test('an Alertmanager webhook: firing opens, resolved closes', async () => {
     });
   const r = (await (await post('firing')).json()) as { incidents: number[] };
   assert.equal(r.incidents.length, 1);
-  const inc = (await (await fetch(`${daemon.webUrl}/api/incidents/${r.incidents[0]}`)).json()) as { target: string; title: string; timeline: Array<{ text: string }> };
+  const inc = (await (await (await apiAs(daemon))(`/api/incidents/${r.incidents[0]}`)).json()) as { target: string; title: string; timeline: Array<{ text: string }> };
   assert.equal(inc.target, 'db1');
   assert.match(inc.title, /DiskFull CRITICAL - DISK CRITICAL/);
   assert.ok(inc.timeline.some((e) => /triage says disk-full/.test(e.text)));
   await post('resolved');
-  await until('resolved', async () => ((await (await fetch(`${daemon.webUrl}/api/incidents/${r.incidents[0]}`)).json()) as { status: string }).status === 'resolved');
+  await until('resolved', async () => ((await (await (await apiAs(daemon))(`/api/incidents/${r.incidents[0]}`)).json()) as { status: string }).status === 'resolved');
 });

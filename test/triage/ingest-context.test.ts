@@ -3,6 +3,7 @@
  * the mail queue with nothing else known, and the load average (no runbook) when Nagios' check
  * command reads the load OID or Alertmanager's labels say so. The incident's evidence says it.
  */
+import { apiAs } from '../helpers/api.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +36,7 @@ async function post(kind: string, body: unknown): Promise<number> {
 }
 
 async function evidence(id: number): Promise<string> {
-  const inc = (await (await fetch(`${daemon.webUrl}/api/incidents/${id}`)).json()) as { timeline: Array<{ kind: string; text: string }> };
+  const inc = (await (await (await apiAs(daemon))(`/api/incidents/${id}`)).json()) as { timeline: Array<{ kind: string; text: string }> };
   return inc.timeline.filter((e) => e.kind === 'evidence' && /triage says/.test(e.text)).map((e) => e.text).join('\n');
 }
 
