@@ -5,7 +5,7 @@
  */
 import type { AuthService } from './auth/types.ts';
 import type { Config } from './config/schema.ts';
-import type { IncidentEventKind, IncidentRecord } from './core/incident.ts';
+import type { IncidentRecord } from './core/incident.ts';
 import type { Logger } from './core/log.ts';
 import type { Alerting } from './daemon-alerts.ts';
 import { createFirewall } from './daemon-guard.ts';
@@ -89,7 +89,7 @@ export function webDeps(p: WebParts): WebDeps {
     comment: async (id, by, text) => {
       if (!(await store.incident(id))) return false;
       // 'comment' is not in IncidentEventKind yet (core/incident.ts): stored as written, never sent to clients.
-      await alerting.incidents.record(id, 'comment' as IncidentEventKind, `comment by ${by}: ${text}`, { by, comment: text });
+      await alerting.incidents.record(id, 'comment', `comment by ${by}: ${text}`, { by, comment: text });
       return true;
     },
     approvals: () =>

@@ -121,6 +121,8 @@ export type IncidentEventKind =
   | 'action'
   | 'ban'
   | 'linked'
+  /** A person's note on the incident (the console or the API); never sent to contacts. */
+  | 'comment'
   | 'notified'
   | 'notify-failed';
 
