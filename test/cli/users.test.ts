@@ -63,17 +63,18 @@ test('users: add (stdin, environment), list, passwd, remove; mistakes are usage 
   const json = JSON.parse(ok(await mamoru(['users', 'list', '--json', '-c', cfg])).stdout) as Array<Record<string, unknown>>;
   assert.deepEqual(json.map((u) => [u.name, u.role, 'passwordHash' in u]), [['client-a', 'viewer', false], ['taro', 'operator', false]]);
 
-  const refusals: [Promise<CliRun>, RegExp][] = [
-    [withStdin(['users', 'add', 'taro', '--role', 'viewer', '--password-stdin', '-c', cfg], 'another long password\n'), /a user named "taro" exists already/],
-    [withStdin(['users', 'add', 'jiro', '--role', 'root', '--password-stdin', '-c', cfg], 'another long password\n'), /role "root" is not a user's role: use one of viewer, operator, admin/],
-    [withStdin(['users', 'add', 'jiro', '--role', 'viewer', '--password-stdin', '-c', cfg], 'short\n'), /too short: use at least 12 characters/],
-    [withStdin(['users', 'add', 'Jiro', '--role', 'viewer', '--password-stdin', '-c', cfg], 'another long password\n'), /user name "Jiro" is not allowed/],
-    [withStdin(['users', 'add', 'jiro', '--role', 'viewer', '-c', cfg], ''), /no password for jiro: give it on standard input with --password-stdin, set MAMORU_PASSWORD, or run this on a terminal/],
-    [withStdin(['users', 'passwd', 'nobody', '--password-stdin', '-c', cfg], 'another long password\n'), /no user named "nobody"; "mamoru users list" shows them/],
-    [mamoru(['users', 'remove', 'nobody', '-c', cfg]), /no user named "nobody"/],
+  // One at a time: seven CLIs starting at once on a loaded 2-core machine can pass the timeout.
+  const refusals: [() => Promise<CliRun>, RegExp][] = [
+    [() => withStdin(['users', 'add', 'taro', '--role', 'viewer', '--password-stdin', '-c', cfg], 'another long password\n'), /a user named "taro" exists already/],
+    [() => withStdin(['users', 'add', 'jiro', '--role', 'root', '--password-stdin', '-c', cfg], 'another long password\n'), /role "root" is not a user's role: use one of viewer, operator, admin/],
+    [() => withStdin(['users', 'add', 'jiro', '--role', 'viewer', '--password-stdin', '-c', cfg], 'short\n'), /too short: use at least 12 characters/],
+    [() => withStdin(['users', 'add', 'Jiro', '--role', 'viewer', '--password-stdin', '-c', cfg], 'another long password\n'), /user name "Jiro" is not allowed/],
+    [() => withStdin(['users', 'add', 'jiro', '--role', 'viewer', '-c', cfg], ''), /no password for jiro: give it on standard input with --password-stdin, set MAMORU_PASSWORD, or run this on a terminal/],
+    [() => withStdin(['users', 'passwd', 'nobody', '--password-stdin', '-c', cfg], 'another long password\n'), /no user named "nobody"; "mamoru users list" shows them/],
+    [() => mamoru(['users', 'remove', 'nobody', '-c', cfg]), /no user named "nobody"/],
   ];
   for (const [run, re] of refusals) {
-    const r = await run;
+    const r = await run();
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, re);
   }
