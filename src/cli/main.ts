@@ -2,7 +2,8 @@
  * The `mamoru` command line: one file per command, wired here. Exit codes: 0 fine, 2 for bad
  * usage or configuration; `mamoru check` exits with the Nagios state (3 UNKNOWN on bad usage).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, UsageError } from '../core/errors.ts';
 
@@ -68,3 +69,14 @@ export async function main(argv: string[]): Promise<void> {
     throw e;
   }
 }
+
+// Run as a script (`node dist/cli/main.js ...`, as a service unit may): the same as bin/mamoru.js
+// without its freshness check. Imported (by bin/mamoru.js, by tests), it only exports.
+const script = (() => {
+  try {
+    return process.argv[1] === undefined ? undefined : pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return undefined; // `node -e ... arg`: not a file
+  }
+})();
+if (script === import.meta.url) await main(process.argv);

@@ -12,7 +12,8 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { Logger } from 'pino';
-import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
+import { createRequire } from 'node:module';
+import type { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import { z } from 'zod';
 import { duration, port } from '../core/schema.ts';
 import { parseKnownHosts, preferredAlgorithms, verifyHostKey, type HostKeyVerdict } from './ssh-known-hosts.ts';
@@ -149,7 +150,10 @@ export function createSshExecutor(o: SshOptions, ctx: Pick<ExecutorContext, 'sec
     const verdict: { v?: HostKeyVerdict } = {};
     const config = await connectConfig(verdict);
     connectCount++;
-    const client = new Client();
+    // ssh2 is loaded on the first connection, not at import: the daemon builds the executor
+    // registry at start, and most checks never use ssh (start-up time, issue 16).
+    const { Client: SshClient } = createRequire(import.meta.url)('ssh2') as typeof import('ssh2');
+    const client = new SshClient();
     return new Promise<Client>((resolve, reject) => {
       let ready = false;
       client.on('ready', () => {

@@ -7,8 +7,14 @@
  * The socket is ours, handed to mysql2 as its stream: that tells a TCP connect that never
  * completed (host down) from a server that accepted but never greeted (hung daemon).
  */
+import { createRequire } from 'node:module';
 import net from 'node:net';
-import mysql from 'mysql2';
+import type mysqlTypes from 'mysql2';
+
+// mysql2 is loaded on the first session, not at import: every config pulls in the probe registry,
+// and most never run a mysql check (start-up time, issue 16).
+let mysqlLib: typeof mysqlTypes | undefined;
+const mysql = () => (mysqlLib ??= createRequire(import.meta.url)('mysql2') as typeof mysqlTypes);
 
 /** Where a session stood when it stopped. */
 export type Phase = 'connecting' | 'handshake' | 'query';
@@ -88,7 +94,7 @@ export function runSession(o: SessionOptions): Promise<SessionResult> {
     let hasResultSet = false;
     const socket = net.connect({ host: o.host, port: o.port });
     socket.setNoDelay(true);
-    const conn = mysql.createConnection({
+    const conn = mysql().createConnection({
       stream: socket,
       user: o.user ?? '',
       password: o.password ?? '',

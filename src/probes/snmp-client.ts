@@ -35,7 +35,10 @@ interface NetSnmp {
   RequestFailedError: new (...a: unknown[]) => Error;
   ResponseInvalidError: new (...a: unknown[]) => Error;
 }
-const lib = createRequire(import.meta.url)('net-snmp') as NetSnmp;
+// net-snmp is loaded on the first session, not at import: every config pulls in the probe
+// registry, and most never run an SNMP check (start-up time, issue 16).
+let netSnmpLib: NetSnmp | undefined;
+const netSnmp = () => (netSnmpLib ??= createRequire(import.meta.url)('net-snmp') as NetSnmp);
 
 /** ASN.1/SMI type codes on the wire. */
 export const SnmpType = {
@@ -161,6 +164,7 @@ export function decodeValue(vb: RawVarbind): SnmpValue {
 }
 
 function openSession(t: SnmpTarget): RawSession {
+  const lib = netSnmp();
   const options = { port: t.port, retries: t.retries, timeout: t.attemptMs, transport: t.host.includes(':') ? 'udp6' : 'udp4', idBitsSize: 32 };
   if (t.auth.version !== '3') return lib.createSession(t.host, t.auth.community, { ...options, version: t.auth.version === '1' ? lib.Version1 : lib.Version2c });
   const a = t.auth;
@@ -183,6 +187,7 @@ const reportKinds: [RegExp, SnmpFailureKind, string][] = [
 /** Turns whatever net-snmp reported into an SnmpFailure with words an operator knows. */
 export function classify(err: unknown): SnmpFailure {
   if (err instanceof SnmpFailure) return err;
+  const lib = netSnmp();
   const e = err as { message?: string; code?: unknown } | undefined;
   const message = e?.message ?? String(err);
   if (err instanceof lib.RequestTimedOutError) return new SnmpFailure('timeout', 'no response');
