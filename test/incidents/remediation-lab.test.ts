@@ -70,15 +70,24 @@ contacts:
     const problem = await until('the problem mail', () => smtp.mails[0], 40_000);
     const mailed = Date.now() - t0;
     const { headers, body } = parseMail(problem.raw);
-    assert.match(headers.subject!, /^【障害】web1: /);
+    // On a loaded machine the check can see Apache answer again before the first message leaves
+    // (it waits for the runbook): then the client gets one message, "stopped and works again",
+    // with the same diagnosis and action (issue 13's first news), and no second one.
+    const merged = /^【復旧】web1: /.test(headers.subject!);
+    assert.match(headers.subject!, merged ? /^【復旧】web1: .*停止していましたが、復旧しました/ : /^【障害】web1: /);
     // Wholly in Japanese (issue 13): the runbook's verdict and the start's outcome, in their tense.
     assert.match(body, /■ 調査の結果\n- web1 の Apache が停止しています（プロセスがなく、ポート \d+ で待ち受けていません）。/, body);
     assert.match(body, /■ 実施した対応\n- web1 の \S+ を起動しました。稼働と応答を確認済みです。/, 'started and verified before the mail went out');
     assert.doesNotMatch(body, /■ (?:実施中の対応|対応できなかった内容|担当者による対応が必要です)/, body);
     assert.deepEqual(englishLines(headers.subject!, body), [], body);
     assert.ok(apache.isRunning(), 'Apache runs again');
-    const recovered = await until('the recovery mail', () => smtp.mails[1], 30_000);
-    assert.match(parseMail(recovered.raw).headers.subject!, /^【復旧】web1: /);
+    if (!merged) {
+      const recovered = await until('the recovery mail', () => smtp.mails[1], 30_000);
+      assert.match(parseMail(recovered.raw).headers.subject!, /^【復旧】web1: /);
+    } else {
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(smtp.mails.length, 1, 'one message for an outage told already recovered');
+    }
     t.diagnostic(`kill -> mail with the diagnosis and the start: ${mailed} ms`);
 
     const store = (daemon as unknown as { store: import('../../src/store/types.ts').Store }).store;
