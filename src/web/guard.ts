@@ -144,8 +144,11 @@ export function policy(table: RouteTable, settings: WebSettings, handlers: Reado
     const unsafe = UNSAFE.has(method);
     if (unsafe) {
       const origin = c.req.header('origin');
-      if (origin !== undefined && !servedOrigins(c, settings).includes(origin.toLowerCase())) return problem(c, 403, 'forbidden', `requests from ${origin.slice(0, 100)} are refused: only pages of this console may change anything`);
       const site = c.req.header('sec-fetch-site');
+      // Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` with its own forms;
+      // then only the browser's own word that the request comes from this origin lets it pass.
+      const opaqueButSameOrigin = origin === 'null' && site === 'same-origin';
+      if (origin !== undefined && !opaqueButSameOrigin && !servedOrigins(c, settings).includes(origin.toLowerCase())) return problem(c, 403, 'forbidden', `requests from ${origin.slice(0, 100)} are refused: only pages of this console may change anything`);
       if (site === 'cross-site' || site === 'same-site') return problem(c, 403, 'forbidden', 'cross-site requests are refused: only pages of this console may change anything');
     }
     const principal = c.get('principal');
