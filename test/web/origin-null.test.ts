@@ -29,7 +29,8 @@ test('a same-origin form with Origin: null logs in; Origin: null from elsewhere 
   const browser = await formLogin({ origin: 'null', 'sec-fetch-site': 'same-origin' });
   assert.equal(browser.status, 303);
   assert.match(browser.headers.get('set-cookie') ?? '', /mamoru_session=/);
-  for (const headers of [{ origin: 'null' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }, { origin: 'null', 'sec-fetch-site': 'same-site' }]) {
+  const others: Record<string, string>[] = [{ origin: 'null' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }, { origin: 'null', 'sec-fetch-site': 'same-site' }];
+  for (const headers of others) {
     const r = await formLogin(headers);
     assert.equal(r.status, 403, JSON.stringify(headers));
     assert.doesNotMatch(r.headers.get('set-cookie') ?? '', /mamoru_session=/);
