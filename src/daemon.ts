@@ -24,22 +24,8 @@ import { stores } from './store/index.ts';
 import type { CheckStateRecord, Store } from './store/types.ts';
 import { Metrics } from './web/metrics.ts';
 import { startWeb, type WebServer } from './web/server.tsx';
-import { webDeps } from './daemon-web.ts';
-import type { IncidentRecord } from './core/incident.ts';
-import type { CheckView, IncidentView, StatusView } from './web/types.ts';
-
-function incidentView(i: IncidentRecord): IncidentView {
-  return {
-    id: i.id,
-    target: i.target,
-    status: i.status,
-    severity: i.severity,
-    title: i.title,
-    opened_at: new Date(i.openedAt).toISOString(),
-    resolved_at: i.resolvedAt === null ? null : new Date(i.resolvedAt).toISOString(),
-    members: i.members.map((m) => ({ key: m.key, kind: m.kind, state: m.state, text: m.text, recovered: m.recoveredAt !== undefined })),
-  };
-}
+import { incidentView, webDeps } from './daemon-web.ts';
+import type { CheckView, StatusView } from './web/types.ts';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
