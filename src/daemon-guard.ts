@@ -12,13 +12,15 @@ import type { Clock } from './core/clock.ts';
 import type { GuardConfig } from './config/guard.ts';
 import { cutConnections, firewalls, reconcile, type Firewall } from './firewall/index.ts';
 import { AllowList } from './guard/allow.ts';
+import type { GuardFigures } from './web/metrics.ts';
 import { Enricher, type Enrichment } from './guard/enrich/enrich.ts';
-import { Guard, type AppliedBan, type BanStore } from './guard/guard.ts';
+import { Guard, type AppliedBan, type BanStore, type GuardJail } from './guard/guard.ts';
+import { banKey } from './core/ban.ts';
 import { sources } from './guard/sources/index.ts';
 import { createLocalExecutor } from './executors/local.ts';
 import { summarizeConnectionsSliced } from './inspect/connections.ts';
 import { readTcpTable } from './inspect/proc-net-tcp.ts';
-import { BanFlushTimer } from './incidents/ban-digest.ts';
+import { BanFlushTimer, defaultBanDigestLimits } from './incidents/ban-digest.ts';
 import type { IncidentManager, IncidentNews } from './incidents/manager.ts';
 import { triedOf } from './incidents/attacks.ts';
 import { Recidive } from './guard/recidive.ts';
@@ -55,6 +57,12 @@ class ReportingGuard extends Guard {
     jails: ConstructorParameters<typeof Guard>[0],
     deps: ConstructorParameters<typeof Guard>[1],
     private readonly banFlush: BanFlushTimer,
+    /** Builds the jails of a config (sources created, not started) for a reload. */
+    readonly jailsOf: (cfg: GuardConfig) => GuardJail[],
+    /** The firewall's config at start: changing it needs a restart. */
+    readonly firewallText: string,
+    /** Waits for the incident notes in progress and their marks (before the store closes). */
+    private readonly settle: () => Promise<void>,
   ) {
     super(jails, deps);
   }
@@ -62,33 +70,86 @@ class ReportingGuard extends Guard {
   override async stop(): Promise<void> {
     await super.stop();
     await this.banFlush.stop();
+    await this.settle();
   }
+}
+
+/**
+ * SIGHUP: the guard takes the new config's jails and allow list (guard.ts reload). The firewall
+ * backend is the one it started with; a change there is logged as needing a restart.
+ */
+export async function reloadGuard(guard: Guard, cfg: GuardConfig, log: Logger): Promise<string> {
+  if (!(guard instanceof ReportingGuard)) return 'jails unchanged';
+  if (JSON.stringify(cfg.firewall) !== guard.firewallText) log.warn('guard.firewall changed: the new firewall settings apply at the next restart');
+  const words = await guard.reload(guard.jailsOf(cfg), { allow: allowListOf(cfg) });
+  log.info(`guard reloaded: ${words}`);
+  return words;
+}
+
+/** What /metrics shows of the guard (nothing without one). */
+export function guardFigures(g: Guard | undefined): GuardFigures | undefined {
+  return g && { bans_in_force: g.applied.length, long_lines: g.longLines, drift_repairs: g.driftRepairs };
+}
+
+/** The allow list in force for a guard config: its networks, the SSH session, and whether link-local may be banned. */
+export function allowListOf(cfg: GuardConfig): AllowList {
+  return new AllowList({ allow: cfg.allow, allow_ssh_session: cfg.allow_ssh_session, ban_link_local: cfg.ban_link_local });
 }
 
 export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined {
   if (cfg.jails.length === 0) return undefined;
   const log = w.log.child({ room: 'guard' });
-  const stateDir = cfg.state_dir ?? join('data', 'guard');
   const firewall = createFirewall(cfg, log);
   const enricher = new Enricher(cfg.enrich);
   const banIncident = new Map<AppliedBan, Promise<{ incidentId: number; individual: boolean }>>();
   /** Resolves a ban's wait for its enrichment (the attack's message waits for it, bounded). */
   const enrichedOf = new Map<AppliedBan, () => void>();
   const jailOf = new Map(cfg.jails.map((j) => [j.name, j]));
-  const banFlush = new BanFlushTimer({ incidents: w.incidents, clock: w.clock, tell: w.tell, log });
+  /**
+   * Bans whose note went into a counted window (ban-digest.ts): the note is durable only once the
+   * window is written, so they are marked noted after the flush that surely wrote them.
+   */
+  const owed: { key: string; at: number }[] = [];
+  /** Marks still being written: a clean stop waits for them before the store closes. */
+  const marking = new Set<Promise<void>>();
+  const noted = (key: string) => {
+    const p = (w.store.banNoted?.(key) ?? Promise.resolve()).catch((err) => log.warn({ err }, 'could not mark a ban noted; it may be noted again at the next start'));
+    marking.add(p);
+    void p.finally(() => marking.delete(p));
+  };
+  const banFlush = new BanFlushTimer({
+    incidents: {
+      nextBanFlush: () => w.incidents.nextBanFlush(),
+      flushBans: async (now, all) => {
+        const news = await w.incidents.flushBans(now, all);
+        for (let i = owed.length - 1; i >= 0; i--) {
+          if (!all && owed[i]!.at + defaultBanDigestLimits.windowMs > now) continue;
+          noted(owed[i]!.key);
+          owed.splice(i, 1);
+        }
+        return news;
+      },
+    },
+    clock: w.clock,
+    tell: w.tell,
+    log,
+  });
   const local = createLocalExecutor();
-  return new ReportingGuard(
-    cfg.jails.map((j) => ({
+  const jailsOf = (c: GuardConfig): GuardJail[] =>
+    c.jails.map((j) => ({
       name: j.name,
       options: j,
       timeZone: j.time_zone,
       target: j.target ?? hostname(),
-      sources: j.sources.map((s, i) => sources[s.type as keyof typeof sources].create(s as never, { name: j.sources.length === 1 ? j.name : `${j.name}-${i + 1}`, stateDir, log })),
-    })),
+      signature: JSON.stringify(j),
+      sources: j.sources.map((s, i) => sources[s.type as keyof typeof sources].create(s as never, { name: j.sources.length === 1 ? j.name : `${j.name}-${i + 1}`, stateDir: c.state_dir ?? join('data', 'guard'), log })),
+    }));
+  return new ReportingGuard(
+    jailsOf(cfg),
     {
       firewall,
       store: w.store,
-      allow: new AllowList({ allow: cfg.allow, allow_ssh_session: cfg.allow_ssh_session }),
+      allow: allowListOf(cfg),
       recidive: cfg.recidive ? new Recidive(cfg.recidive) : undefined,
       log,
       clock: w.clock,
@@ -142,7 +203,18 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
           }
           enrichedOf.set(b, done);
         });
-        const p = w.incidents.noteBan(b.target, text, report, w.clock.now()).then(({ incidentId, news, individual }) => {
+        const key = banKey({ address: b.ban.address, port: b.ban.port, proto: b.ban.proto });
+        // Owed from before a restart: written already if the kill came between the note and its mark.
+        const written = b.restored && w.store.banNoteWritten ? w.store.banNoteWritten({ address: b.ban.address, until: b.ban.until, port: b.ban.port }, text, b.appliedAt) : Promise.resolve(false);
+        const p = written.then(async (already) => {
+          if (!already) return w.incidents.noteBan(b.target, text, report, w.clock.now());
+          noted(key);
+          return { incidentId: -1, news: [], individual: false, already };
+        }).then(({ incidentId, news, individual, ...rest }) => {
+          if ('already' in rest) return { incidentId, individual };
+          // The note is in the store (an individual record) or waits in a counted window.
+          if (individual) noted(key);
+          else owed.push({ key, at: w.clock.now() });
           for (const n of news) {
             // An attack's own message says who the address is: it waits (bounded) for enrichment.
             if (n.incident.kind === 'attack' && individual) void enriched.then(() => w.tell(n));
@@ -171,5 +243,11 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
       },
     },
     banFlush,
+    jailsOf,
+    JSON.stringify(cfg.firewall),
+    async () => {
+      await Promise.allSettled([...banIncident.values()]);
+      while (marking.size) await Promise.allSettled([...marking]);
+    },
   );
 }

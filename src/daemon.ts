@@ -13,7 +13,7 @@ import { secretsFrom, type SecretLookup } from './core/secrets.ts';
 import type { CheckResult } from './core/result.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { Alerting } from './daemon-alerts.ts';
-import { createGuard } from './daemon-guard.ts';
+import { createGuard, guardFigures, reloadGuard, type GuardWiring } from './daemon-guard.ts';
 import type { Guard } from './guard/guard.ts';
 import { loadConfigFile, type LoadedConfig } from './config/load.ts';
 import { planChecks, type PlannedCheck } from './config/checks.ts';
@@ -59,7 +59,7 @@ export class Daemon {
   private dirty = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private web: WebServer | undefined;
-  /** The guard, when jails are configured (its config is read at start; a reload keeps it). */
+  /** The guard, when jails are configured (a reload gives it the new jails). */
   guard: Guard | undefined;
   private readonly startedAt: number;
   private stopping: Promise<void> | undefined;
@@ -111,14 +111,17 @@ export class Daemon {
     });
     daemon = new Daemon(loaded, log, store, scheduler, metrics, clock, auth);
     metrics.sampleRunningFrom(() => scheduler.stats().running);
+    metrics.sampleGuardFrom(() => guardFigures(daemon?.guard));
     try {
       await store.saveConfigRevision(loaded.text, clock.now());
       const saved = new Map((await store.checkStates()).map((s) => [s.checkId, s]));
       daemon.apply(cfg, saved);
       await daemon.alerting.restore(new Map([...daemon.entries].map(([id, e]) => [id, e.state])));
-      scheduler.start();
-      daemon.guard = createGuard(cfg.guard, { store, log, clock, incidents: daemon.alerting.incidents, tell: (n) => daemon!.alerting.tell(n) });
+      // The firewall is restored from the store first, then the guard reads its logs, then checks
+      // start (issue 16): no gap in which a stored ban is missing from the kernel.
+      daemon.guard = createGuard(cfg.guard, daemon.guardWiring());
       await daemon.guard?.start();
+      scheduler.start();
       if (cfg.web.enabled) {
         const d = daemon;
         daemon.web = await startWeb(
@@ -249,9 +252,25 @@ export class Daemon {
     this.secretLookup = secretsFrom(loaded.config.secrets);
     this.apply(loaded.config);
     void this.store.saveConfigRevision(loaded.text, this.clock.now()).catch((err) => this.log.error({ err }, 'could not save the config revision'));
+    this.reloadGuard(loaded.config);
     this.metrics.reloads.inc({ outcome: 'applied' });
     this.log.info({ checks: this.entries.size }, `config reloaded: ${this.entries.size} checks`);
     return { ok: true, checks: this.entries.size };
+  }
+
+  private guardWiring(): GuardWiring {
+    return { store: this.store, log: this.log, clock: this.clock, incidents: this.alerting.incidents, tell: (n) => this.alerting.tell(n) };
+  }
+
+  /** SIGHUP for the guard: its jails follow the new config (open bans and unchanged counts kept). */
+  private reloadGuard(cfg: Config): void {
+    const p = this.guard
+      ? reloadGuard(this.guard, cfg.guard, this.log)
+      : (async () => {
+          this.guard = createGuard(cfg.guard, this.guardWiring());
+          await this.guard?.start();
+        })();
+    void p.catch((err) => this.log.error({ err }, `could not reload the guard's jails: ${(err as Error).message}`));
   }
 
   status(): StatusView {

@@ -5,9 +5,9 @@
  * check before trusting a jail with a log. `--json` prints one object per matched line instead.
  * `mamoru logtest --list` names the filters.
  *
- * Built for large logs: the file is read in 4 MiB blocks, decoded in 64 KiB pieces and split into
- * lines here (no readline), and the scanner allocates only for matches; a progress bar shows on a
- * terminal for big files. Log text printed for people has its control characters escaped: a log
+ * Built for large logs: the file is read in 4 MiB blocks and split into lines by the guard's own
+ * line reader (the jail's: same limit, same treatment of an over-long line; no readline), and the
+ * scanner allocates only for matches; a progress bar shows on a terminal for big files. Log text printed for people has its control characters escaped: a log
  * line is client text, and an escape sequence must not reach the operator's terminal.
  */
 import { once } from 'node:events';
@@ -17,11 +17,10 @@ import { UsageError } from '../core/errors.ts';
 import { FILTER_MODES, type Failure, type FilterDefinition, type FilterMode } from '../guard/failure.ts';
 import { filters } from '../guard/filters/index.ts';
 import { LogScanner } from '../guard/filters/scanner.ts';
+import { LineSplitter, MAX_LINE_LENGTH, type SplitLines } from '../guard/sources/lines.ts';
 import { checkTimeZone, systemTimeZone, TimeZoneError } from '../guard/zone-clock.ts';
 
 const BLOCK = 4 << 20;
-/** Text handed on at a time (see textBlocks). */
-const PIECE = 64 << 10;
 /** Files from this size on get a progress bar (when stderr is a terminal). */
 const PROGRESS_FROM = 32 << 20;
 /** Words of a failure, looked for in the lines no filter took. */
@@ -36,64 +35,48 @@ interface LogtestOptions {
   timeZone?: string;
   top: string;
   mode: string;
+  maxLineLength: string;
 }
 
 /**
- * The log as text blocks that end at a line end (the last one gets a newline added when the
- * file does not end with one). Decoded as Latin-1, one character per byte: twice as fast as
- * UTF-8 and the same for every filter (all they look for is ASCII, and no UTF-8 byte of a
+ * The log as batches of lines, cut by the guard's own line reader (src/guard/sources/lines.ts):
+ * the same limit and the same head-and-tail treatment of a line over it as a jail, so what
+ * logtest finds is what the jail finds live. Decoded as Latin-1, one character per byte: faster
+ * than UTF-8 and the same for every filter (all they look for is ASCII, and no UTF-8 byte of a
  * multi-byte character is ASCII); text shown to people goes through `utf8()`. `onBytes` is told
  * how far reading has come.
  */
-async function* textBlocks(file: string, onBytes: (n: number) => void): AsyncGenerator<string> {
+async function* lineBatches(file: string, maxLine: number, onBytes: (n: number) => void): AsyncGenerator<SplitLines> {
+  const splitter = new LineSplitter(maxLine, 'latin1');
+  let total = 0;
+  const batch = (): SplitLines => ({ lines: [], offsets: [], long: 0, numbers: [] });
   if (file === '-') {
-    let carry: Buffer = Buffer.alloc(0);
     for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-      const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      const last = buf.lastIndexOf(10);
-      if (last < 0) {
-        carry = buf;
-        continue;
-      }
-      yield buf.toString('latin1', 0, last + 1);
-      carry = buf.subarray(last + 1);
+      const out = batch();
+      splitter.push(chunk, total, out);
+      total += chunk.length;
+      yield out;
     }
-    if (carry.length) yield carry.toString('latin1') + '\n';
-    return;
-  }
-  const fh = await open(file, 'r');
-  try {
-    let buf = Buffer.allocUnsafe(BLOCK);
-    let kept = 0;
-    let total = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, kept, buf.length - kept, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      onBytes(total);
-      const end = kept + bytesRead;
-      const last = buf.lastIndexOf(10, end - 1);
-      if (last < 0) {
-        kept = end;
-        // One line longer than the buffer: make room rather than cut it.
-        if (kept === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]);
-        continue;
+  } else {
+    const fh = await open(file, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(BLOCK);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, BLOCK, null);
+        if (bytesRead === 0) break;
+        const out = batch();
+        splitter.push(buf.subarray(0, bytesRead), total, out);
+        total += bytesRead;
+        onBytes(total);
+        yield out;
       }
-      // Decoded in pieces small enough for the young generation: a 4 MiB string would go to the
-      // large-object space, and 30 of them per 126 MB log make the collector mark the whole heap.
-      for (let from = 0; from <= last; ) {
-        const cut = from + PIECE > last ? last : buf.lastIndexOf(10, from + PIECE - 1);
-        const to = cut < from ? last : cut;
-        yield buf.toString('latin1', from, to + 1);
-        from = to + 1;
-      }
-      buf.copyWithin(0, last + 1, end);
-      kept = end - last - 1;
+    } finally {
+      await fh.close();
     }
-    if (kept) yield buf.toString('latin1', 0, kept) + '\n';
-  } finally {
-    await fh.close();
   }
+  const out = batch();
+  splitter.end(out);
+  yield out;
 }
 
 /** Text cut from a Latin-1 block, as the UTF-8 it was written in. */
@@ -257,6 +240,8 @@ async function run(filterName: string, file: string, opts: LogtestOptions): Prom
     throw e;
   }
   if (!(FILTER_MODES as readonly string[]).includes(opts.mode)) throw new UsageError(`--mode: expected one of ${FILTER_MODES.join(', ')}, got "${opts.mode}" (see mamoru logtest --help)`);
+  const maxLine = Number(opts.maxLineLength);
+  if (!Number.isInteger(maxLine) || maxLine < 256 || maxLine > 1024 * 1024) throw new UsageError(`--max-line-length: expected a whole number of bytes from 256 to 1048576 (a jail source's max_line_length), got "${opts.maxLineLength}"`);
   const size = await checkInput(file);
   const scanner = new LogScanner(chosen, { timeZone, mode: opts.mode as FilterMode });
   const tally = new Tally(chosen);
@@ -268,19 +253,12 @@ async function run(filterName: string, file: string, opts: LogtestOptions): Prom
   let lastTime = NaN;
   let lastIso = '';
   let lineNo = 0;
-  for await (const block of textBlocks(file, (n) => (bytes = n))) {
-    let pos = 0;
-    for (;;) {
-      const nl = block.indexOf('\n', pos);
-      if (nl < 0) break;
-      const end = nl > pos && block.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      lineNo++;
-      if (end === pos) {
-        pos = nl + 1;
-        continue;
-      }
-      const line = block.slice(pos, end);
-      pos = nl + 1;
+  let long = 0;
+  for await (const batch of lineBatches(file, maxLine, (n) => (bytes = n))) {
+    long += batch.long;
+    for (let i = 0; i < batch.lines.length; i++) {
+      const line = batch.lines[i]!;
+      lineNo = batch.numbers![i]!;
       const f = scanner.scan(line, lineNo);
       if (!f) {
         if (SUSPICIOUS.test(line)) tally.suspect(line, lineNo);
@@ -297,6 +275,8 @@ async function run(filterName: string, file: string, opts: LogtestOptions): Prom
     }
     bar?.update(bytes, lineNo);
   }
+  // As a jail does: a line over the limit is searched in its head and tail, counted and warned of.
+  if (long) process.stderr.write(`warning: ${num(long)} line${long === 1 ? '' : 's'} over ${num(maxLine)} bytes (--max-line-length); searched in their head and tail, the middle dropped, as a jail does\n`);
   tally.lines = lineNo;
   bar?.clear();
   if (out) return out.flush();
@@ -314,6 +294,7 @@ export function registerLogtest(program: Command): void {
     .option('--json', 'print one JSON object per matched line: {"line","filter","address","time","user"}')
     .option('--time-zone <zone>', 'IANA time zone of times the log writes without an offset (default: this machine\'s)')
     .option('--top <n>', 'how many addresses to show (0: all)', '10')
+    .option('--max-line-length <bytes>', 'the longest line searched whole, as a jail source\'s max_line_length; a longer one is searched in its head and tail', String(MAX_LINE_LENGTH))
     .option('--mode <mode>', `which forms count, as a jail's \`mode:\` (${FILTER_MODES.join(', ')}; see below)`, 'normal')
     .addHelpText('after', () => modesHelp())
     .addHelpText('after', '\nExamples:\n  mamoru logtest --list\n  mamoru logtest all /var/log/mail.log\n  mamoru logtest sshd /var/log/auth.log --json\n  mamoru logtest sshd /var/log/auth.log --mode aggressive\n  zcat mail.log.1.gz | mamoru logtest vpopmail - --time-zone Asia/Tokyo')

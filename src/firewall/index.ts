@@ -21,4 +21,5 @@ export type { BanRequest, BanRule, Firewall, FirewallDefinition, FirewallDeps, P
 export { FirewallError } from './types.ts';
 export { cutConnections, type CutResult } from './cut.ts';
 export { reconcile, type ReconcileResult } from './reconcile.ts';
+export { driftOf, type FirewallState } from './drift.ts';
 export { localRunner } from './run.ts';

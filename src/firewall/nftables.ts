@@ -100,6 +100,33 @@ export function parseNftTable(json: string, now: number): Held[] {
   return out;
 }
 
+/** Rules each drop chain holds (setup() adds them): ip, ip6, and their per-port forms. */
+const RULES_PER_CHAIN = 4;
+
+/** What is missing from the table's structure, from `nft -j list table` (empty: all there). */
+export function nftStructureProblems(json: string, forward: boolean): string[] {
+  const doc = JSON.parse(json) as { nftables?: Record<string, unknown>[] };
+  const sets = new Set<string>();
+  const chains = new Map<string, boolean>();
+  const rules = new Map<string, number>();
+  for (const item of doc.nftables ?? []) {
+    const set = item.set as { name?: string } | undefined;
+    if (set?.name) sets.add(set.name);
+    const chain = item.chain as { name?: string; hook?: string } | undefined;
+    if (chain?.name) chains.set(chain.name, chain.hook !== undefined);
+    const rule = item.rule as { chain?: string } | undefined;
+    if (rule?.chain) rules.set(rule.chain, (rules.get(rule.chain) ?? 0) + 1);
+  }
+  const out: string[] = [];
+  for (const s of SETS) if (!sets.has(s)) out.push(`set ${s} is gone`);
+  for (const c of ['input', ...(forward ? ['forward'] : [])]) {
+    if (!chains.has(c)) out.push(`chain ${c} is gone`);
+    else if (!chains.get(c)) out.push(`chain ${c} lost its hook`);
+    else if ((rules.get(c) ?? 0) !== RULES_PER_CHAIN) out.push(`chain ${c} has ${rules.get(c) ?? 0} of ${RULES_PER_CHAIN} rules`);
+  }
+  return out;
+}
+
 export default defineFirewall({
   type: 'nftables',
   summary: 'nftables sets with per-ban timeouts in mamoru\'s own table (default)',
@@ -212,6 +239,18 @@ export default defineFirewall({
 
       async list() {
         return (await held()).map(({ set: _set, cidr: _cidr, ...rule }) => rule);
+      },
+
+      /** Bans and structure from one read: a flushed chain or a deleted set is drift too. */
+      async state() {
+        const argv = ['nft', '-j', 'list', 'table', 'inet', o.table];
+        const r = await run(argv);
+        if (r.status !== 0) {
+          if (/No such file or directory/i.test(r.stderr)) return { rules: [], problems: [`table ${t} is gone`] };
+          throw new FirewallError('nftables', `reading table ${t} failed: ${r.stderr.trim()}`, argv, r.stderr);
+        }
+        const rules = parseNftTable(r.stdout, now()).map(({ set: _set, cidr: _cidr, ...rule }) => rule);
+        return { rules, problems: nftStructureProblems(r.stdout, o.forward) };
       },
 
       async flush() {

@@ -21,5 +21,6 @@ export function serialized<F extends Firewall>(fw: F): F {
     list: () => queue(() => fw.list()),
     flush: () => queue(() => fw.flush()),
     teardown: () => queue(() => fw.teardown()),
+    ...(fw.state ? { state: () => queue(() => fw.state!()) } : {}),
   };
 }

@@ -9,6 +9,7 @@
  */
 import type { z } from 'zod';
 import type { Logger } from 'pino';
+import type { FirewallState } from './drift.ts';
 
 export type Proto = 'tcp' | 'udp';
 
@@ -41,6 +42,11 @@ export interface Firewall {
   unban(address: string): Promise<void>;
   /** What the kernel holds now, in the backend's own place only. */
   list(): Promise<BanRule[]>;
+  /**
+   * Bans and what is broken in the backend's structure, from one cheap read (the drift watch
+   * calls it every second). Optional: without it the watch compares list() alone.
+   */
+  state?(): Promise<FirewallState>;
   /** Removes every ban, keeps the table/chain/sets. */
   flush(): Promise<void>;
   /** Removes everything the backend created; nothing of mamoru's is left in the rules. */

@@ -146,6 +146,12 @@ export class Jail {
     return Math.min(ban_time * inc.factor ** Math.max(0, n - 1), inc.max);
   }
 
+  /** The ban target a failure of `address` counts under (`1.2.3.4`, `2001:db8::/64`); undefined when not an address. */
+  keyOf(address: string): string | undefined {
+    const target = banTarget(address, { prefix_v6: this.options.prefix_v6 });
+    return target && formatCidr(target);
+  }
+
   /** Counts one failure at `now` and says whether to ban. */
   record(failure: JailFailure, now: number): JailDecision {
     const o = this.options;

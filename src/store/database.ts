@@ -109,6 +109,22 @@ export interface BansTable {
   enrichment: string | null;
 }
 
+/** The guard's counted failures (schema 7), keyed by the log line they came from. */
+export interface GuardFailuresTable {
+  id: string;
+  jail: string;
+  ban_key: string;
+  address: string;
+  filter: string;
+  at: number;
+}
+
+/** Bans whose incident note is still owed (schema 7). */
+export interface GuardBanNotesTable {
+  ban_key: string;
+  created_at: number;
+}
+
 /** Accounts (schema 5): see auth/types.ts for the records. Scopes are JSON; null is everything. */
 export interface UsersTable {
   id: Generated<number>;
@@ -206,6 +222,8 @@ export interface Database {
   outbox: OutboxTable;
   outbox_deliveries: OutboxDeliveriesTable;
   approvals: ApprovalsTable;
+  guard_failures: GuardFailuresTable;
+  guard_ban_notes: GuardBanNotesTable;
 }
 
 export type RollupTable = 'rollups_minute' | 'rollups_hour';

@@ -18,8 +18,9 @@ import type { BanRecord } from '../core/ban.ts';
 import type { IncidentEvent, IncidentRecord, IncidentStatus } from '../core/incident.ts';
 import * as accounts from './auth-queries.ts';
 import * as outbox from './outbox-queries.ts';
+import * as guard from './guard-queries.ts';
 import type { AuditRecord, Scope, SessionRecord, TokenRecord, UserRecord } from '../auth/types.ts';
-import type { CheckStateRecord, ConfigRevision, ConfigRevisionInfo, MaintainReport, OutboxNews, Rollup, RollupResolution, Store, StoredApproval, StoredResult } from './types.ts';
+import type { CheckStateRecord, ConfigRevision, ConfigRevisionInfo, GuardFailure, MaintainReport, OutboxNews, Rollup, RollupResolution, Store, StoredApproval, StoredResult } from './types.ts';
 
 // Rows per INSERT: 100 rows of 9 columns stays under every engine's bound-parameter limit.
 const ROWS_PER_INSERT = 100;
@@ -290,6 +291,16 @@ class KyselyStore implements Store {
   audit(opts: { limit: number; before?: number }) { return accounts.audit(this.conn(), opts); }
 
   // Outbox and approvals: the queries live in outbox-queries.ts.
+  // The guard's crash safety: the queries live in guard-queries.ts.
+  recordGuardFailures(f: readonly GuardFailure[]) { return guard.recordGuardFailures(this.conn(), f); }
+  guardFailures(since: number) { return guard.guardFailures(this.conn(), since); }
+  clearGuardFailures(jail: string, key: string) { return guard.clearGuardFailures(this.conn(), jail, key); }
+  pruneGuardFailures(before: number) { return guard.pruneGuardFailures(this.conn(), before); }
+  saveBanIntent(ban: BanRecord, counted?: { jail: string; key: string }) { return guard.saveBanIntent(this.conn(), ban, counted); }
+  banNoted(key: string) { return guard.banNoted(this.conn(), key); }
+  pendingBanNotes() { return guard.pendingBanNotes(this.conn()); }
+  banNoteWritten(ban: { address: string; until?: number | undefined; port?: number | undefined }, text: string, since: number) { return guard.banNoteWritten(this.conn(), ban, text, since); }
+
   addOutboxNews(n: Omit<OutboxNews, 'id' | 'doneAt'>) { return outbox.addOutboxNews(this.conn(), n); }
   startOutboxDelivery(d: { newsIds: readonly number[]; contact: string; channel: number; key: string; at: number }) { return outbox.startOutboxDelivery(this.conn(), d); }
   finishOutboxDelivery(key: string, status: 'delivered' | 'failed', at: number, error?: string) { return outbox.finishOutboxDelivery(this.conn(), key, status, at, error); }

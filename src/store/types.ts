@@ -79,6 +79,19 @@ export interface ConfigRevision extends ConfigRevisionInfo {
   text: string;
 }
 
+/** A failure a jail counted, keyed by the log line it came from (store/guard-queries.ts). */
+export interface GuardFailure {
+  /** The line's identity: jail, source, file and offset (or journal cursor), line hash. */
+  id: string;
+  jail: string;
+  /** The jail's ban target (`1.2.3.4`, `2001:db8::/64`). */
+  key: string;
+  address: string;
+  filter: string;
+  /** When it happened, ms. */
+  at: number;
+}
+
 /** News a contact must be told, kept until every delivery of it is final (store/outbox-queries.ts). */
 export interface OutboxNews {
   id: number;
@@ -242,6 +255,24 @@ export interface Store {
   appendAudit(record: Omit<AuditRecord, 'id'>): Promise<AuditRecord>;
   /** Audit records newest first, at most `limit`; with `before`, only those with a smaller id (the cursor). */
   audit(opts: { limit: number; before?: number }): Promise<AuditRecord[]>;
+
+  // The guard's crash safety (store/guard-queries.ts); only src/guard calls these.
+  /** Stores counted failures; returns the ids that were not stored before. */
+  recordGuardFailures(failures: readonly GuardFailure[]): Promise<Set<string>>;
+  /** Failures at or after `since`, oldest first. */
+  guardFailures(since: number): Promise<GuardFailure[]>;
+  /** Forgets the failures of one address in one jail (its threshold was reached). */
+  clearGuardFailures(jail: string, key: string): Promise<void>;
+  /** Deletes failures older than `before`; returns how many. */
+  pruneGuardFailures(before: number): Promise<number>;
+  /** One transaction: the ban saved, the failures that earned it cleared, its incident note owed. */
+  saveBanIntent(ban: BanRecord, counted?: { jail: string; key: string }): Promise<void>;
+  /** The ban's incident note is written. */
+  banNoted(banKey: string): Promise<void>;
+  /** Ban keys whose incident note is still owed. */
+  pendingBanNotes(): Promise<string[]>;
+  /** True when an owed ban's note was written after all (its record text, or its attack incident lists it). */
+  banNoteWritten(ban: { address: string; until?: number | undefined; port?: number | undefined }, text: string, since: number): Promise<boolean>;
 
   // Outbox: messages owed to contacts, and approvals owed an answer (store/outbox-queries.ts).
   // Only the notify room's dispatcher and the action policy call these.

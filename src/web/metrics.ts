@@ -6,6 +6,13 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CheckResult } from '../core/result.ts';
 
+/** What the guard reports on each scrape. */
+export interface GuardFigures {
+  bans_in_force: number;
+  long_lines: number;
+  drift_repairs: number;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly state = new Gauge({ name: 'mamoru_check_state', help: 'Nagios state of the check (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)', labelNames: ['check', 'target', 'type'], registers: [this.registry] });
@@ -22,6 +29,17 @@ export class Metrics {
   readonly configured = new Gauge({ name: 'mamoru_scheduler_configured_checks', help: 'Checks in the configuration', registers: [this.registry] });
   readonly reloads = new Counter({ name: 'mamoru_config_reloads_total', help: 'Configuration reloads by outcome', labelNames: ['outcome'], registers: [this.registry] });
 
+  /** The guard's figures, read at each scrape (none while no jail is configured). */
+  private sampleGuard: () => GuardFigures | undefined = () => undefined;
+  readonly guardGauges = (['bans_in_force', 'long_lines', 'drift_repairs'] as const).map((k) => {
+    const help = { bans_in_force: 'Bans the guard applied since start that are still in force', long_lines: 'Log lines over max_line_length since start (searched by head and tail)', drift_repairs: "Repairs of hand-made changes to mamoru's own firewall table/chain since start" }[k];
+    const g: Gauge = new Gauge({ name: `mamoru_guard_${k}`, help, registers: [this.registry], collect: (): void => {
+      const f = this.sampleGuard();
+      if (f) g.set(f[k]);
+    } });
+    return g;
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mamoru_' });
   }
@@ -29,6 +47,11 @@ export class Metrics {
   /** Where the running-checks gauge reads its value (the scheduler, once there is one). */
   sampleRunningFrom(fn: () => number): void {
     this.sampleRunning = fn;
+  }
+
+  /** Where the guard's gauges read their values (the daemon's guard, once there is one). */
+  sampleGuardFrom(fn: () => GuardFigures | undefined): void {
+    this.sampleGuard = fn;
   }
 
   observe(check: { id: string; type: string; target: { name: string } }, r: CheckResult): void {

@@ -96,6 +96,42 @@ guard:
   }
 });
 
+test('through the daemon: guard.ban_link_local: true lets a link-local attacker be banned; multicast still refused', async () => {
+  const log = join(dir, 'auth-ll.log');
+  writeFileSync(log, '');
+  const file = join(dir, 'mamoru-ll.yaml');
+  writeFileSync(
+    file,
+    `store: { type: sqlite, path: ${join(dir, 'mamoru-ll.db')} }
+web: { enabled: false }
+targets: []
+guard:
+  firewall: { type: dry-run }
+  state_dir: ${join(dir, 'state-ll')}
+  allow_ssh_session: false
+  ban_link_local: true
+  cut_connections: false
+  connection_table: { enabled: false }
+  enrich: { whois: { enabled: false } }
+  jails:
+    - { name: ssh, target: srv, filters: [sshd], sources: [{ type: file, paths: ['${log}'] }], time_zone: UTC, max_retry: 2, find_time: 10m, ban_time: 10m }
+`,
+  );
+  const daemon = await Daemon.start({ configFile: file, log: pino({ level: 'silent' }) });
+  try {
+    const store = (daemon as unknown as { store: Store }).store;
+    let i = 0;
+    for (const ip of ['ff02::1', '169.254.10.20', 'fe80::1234', '203.0.113.5']) for (let k = 0; k < 2; k++) appendFileSync(log, failure(ip, i++));
+    const bans = await until('the last attacker banned', async () => {
+      const all = await store.bans();
+      return all.some((b) => b.address === '203.0.113.5') && all;
+    }, 20_000);
+    assert.deepEqual(bans.map((b) => b.address).sort(), ['169.254.10.20', '203.0.113.5', 'fe80::1234'], 'link-local banned by config; multicast never');
+  } finally {
+    await daemon.stop();
+  }
+});
+
 test('the jail: link-local is banned only when the config allows it; networks touching unbannable ranges are refused', () => {
   const options = jailSchema.parse({ filters: ['sshd'], max_retry: 1, prefix_v6: 64 });
   const quiet = { env: {}, interfaces: () => ({}) };

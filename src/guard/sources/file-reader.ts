@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { constants, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { LineSplitter, type SplitLines } from './lines.ts';
 
 /** The first line (at most HEAD_MAX bytes) identifies the content of a file. */
 const HEAD_MAX = 4096;
@@ -44,9 +45,8 @@ export class FollowedFile {
   /** Bytes consumed from the start of the file, the held partial line included. */
   offset = 0;
   head: Head | undefined;
-  private partial: Buffer | undefined;
-  /** True while dropping the rest of a line that passed the length limit. */
-  private skipping = false;
+  /** Cuts what is read into lines and holds a partial line (bounded) until it ends. */
+  private splitter = new LineSplitter();
 
   private constructor(
     public path: string,
@@ -95,7 +95,7 @@ export class FollowedFile {
 
   /** The position to save: the start of the held partial line, so a restart reads it whole. */
   get committed(): number {
-    return this.offset - (this.partial?.length ?? 0);
+    return this.splitter.pendingStart ?? this.offset;
   }
 
   async size(): Promise<number> {
@@ -119,16 +119,14 @@ export class FollowedFile {
   /** Starts over from the beginning (truncated or replaced file). */
   reset(): void {
     this.offset = 0;
-    this.partial = undefined;
-    this.skipping = false;
+    this.splitter.reset();
     this.head = undefined;
   }
 
   /** Moves to `offset` (a saved position, or the end on a first start). */
   seek(offset: number): void {
     this.offset = offset;
-    this.partial = undefined;
-    this.skipping = false;
+    this.splitter.reset();
   }
 
   /**
@@ -154,51 +152,30 @@ export class FollowedFile {
 
   /**
    * Reads everything appended since the last read, in chunks of `buf`'s size, and hands each
-   * chunk's complete lines to `emit` (empty lines are dropped; a trailing CR is removed; a line
-   * longer than `maxLine` characters is cut there and the rest of it dropped).
+   * chunk's complete lines with their byte offsets to `emit`, waiting for it before reading on
+   * (the caller stores what the lines hold before their position may be saved). Lines are cut by
+   * the guard's one line reader (lines.ts): empty lines dropped, a final CR removed, a line over
+   * `maxLine` bytes kept as its head and tail.
    */
-  async readNew(buf: Buffer, maxLine: number, emit: (lines: string[]) => void): Promise<void> {
+  async readNew(buf: Buffer, maxLine: number, emit: (split: SplitLines) => void | Promise<void>): Promise<void> {
+    if (this.splitter.max !== maxLine) this.splitter = new LineSplitter(maxLine);
     for (;;) {
       const { bytesRead } = await this.fh.read(buf, 0, buf.length, this.offset);
       if (bytesRead === 0) return;
+      const at = this.offset;
       this.offset += bytesRead;
-      const lines = this.split(buf.subarray(0, bytesRead), maxLine);
-      if (lines.length > 0) emit(lines);
+      const out: SplitLines = { lines: [], offsets: [], long: 0 };
+      this.splitter.push(buf.subarray(0, bytesRead), at, out);
+      if (out.lines.length === 0) continue;
+      try {
+        await emit(out);
+      } catch (e) {
+        // Not taken (the store could not record it): read the batch again at the next pass.
+        this.seek(out.offsets[0]!);
+        throw e;
+      }
       if (bytesRead < buf.length) return;
     }
-  }
-
-  private split(chunk: Buffer, maxLine: number): string[] {
-    const out: string[] = [];
-    const lastNl = chunk.lastIndexOf(10);
-    if (lastNl !== -1) {
-      const region = chunk.subarray(0, lastNl);
-      const text = (this.partial ? Buffer.concat([this.partial, region]) : region).toString('utf8');
-      this.partial = undefined;
-      const lines = text.split('\n');
-      for (let i = 0; i < lines.length; i++) {
-        let line = lines[i]!;
-        if (i === 0 && this.skipping) {
-          this.skipping = false;
-          continue;
-        }
-        if (line.endsWith('\r')) line = line.slice(0, -1);
-        if (line.length > maxLine) line = line.slice(0, maxLine);
-        if (line !== '') out.push(line);
-      }
-    }
-    const rest = chunk.subarray(lastNl + 1);
-    if (rest.length > 0) {
-      // Copied: the read buffer is reused for the next chunk.
-      this.partial = this.partial && lastNl === -1 ? Buffer.concat([this.partial, rest]) : Buffer.from(rest);
-      if (this.partial.length > maxLine * 4) {
-        // A line that never ends must not hold memory: cut it, drop the rest up to its newline.
-        if (!this.skipping) out.push(this.partial.toString('utf8').slice(0, maxLine));
-        this.partial = undefined;
-        this.skipping = true;
-      }
-    }
-    return out;
   }
 
   async close(): Promise<void> {

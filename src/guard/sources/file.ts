@@ -18,6 +18,7 @@ import { duration } from '../../core/schema.ts';
 import { expandPatterns, segmentRegex, type Expansion } from './file-glob.ts';
 import { findRotatedAway, parsePositions, placeAtStart, serializePositions, type SavedPosition } from './file-positions.ts';
 import { FollowedFile, type OpenRefusal } from './file-reader.ts';
+import { MAX_LINE_LENGTH } from './lines.ts';
 import { loadState, StateWriter } from './state-file.ts';
 import { defineSource, type LineBatch, type Source, type SourceContext } from './types.ts';
 
@@ -30,7 +31,13 @@ export const schema = z.strictObject({
   poll_interval: duration('safety poll for missed file events and new files matching a glob').prefault('5s'),
   rotate_wait: duration('a rotated-away file is still read until it has not grown for this long (daemons write to it until they reopen)').prefault('10s'),
   read_chunk: z.number().int().min(4096).max(64 * 1024 * 1024).default(1024 * 1024).meta({ description: 'bytes read at once' }),
-  max_line_length: z.number().int().min(256).default(16 * 1024).meta({ description: 'a longer line is cut to this many characters' }),
+  max_line_length: z
+    .number()
+    .int()
+    .min(256)
+    .max(1024 * 1024)
+    .default(MAX_LINE_LENGTH)
+    .meta({ description: 'bytes of a line searched; a longer line keeps its head and tail (half each), counted and warned of' }),
   state_file: z.string().optional().meta({ description: 'where positions are kept; default `<state dir>/<source name>.file.json`' }),
 });
 
@@ -57,7 +64,7 @@ class FileSource implements Source {
   private saved = new Map<string, SavedPosition>();
   /** Paths skipped with a warning, and why: told once while the reason stays the same. */
   private readonly warned = new Map<string, string>();
-  private onLines: (b: LineBatch) => void = () => undefined;
+  private onLines: (b: LineBatch) => unknown = () => undefined;
   private timer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private again: 'read' | 'full' | undefined;
@@ -74,7 +81,7 @@ class FileSource implements Source {
     this.writer = new StateWriter(this.stateFile, ctx.log);
   }
 
-  async start(onLines: (b: LineBatch) => void): Promise<void> {
+  async start(onLines: (b: LineBatch) => unknown): Promise<void> {
     this.onLines = onLines;
     this.saved = parsePositions(await loadState(this.stateFile, this.ctx.log));
     // Watchers are set during the first pass; their events wait for it to finish.
@@ -328,8 +335,10 @@ class FileSource implements Source {
   }
 
   private async read(f: FollowedFile): Promise<void> {
-    await f.readNew(this.buf, this.o.max_line_length, (lines) => {
-      this.onLines({ lines, source: this.ctx.name, file: f.path });
+    await f.readNew(this.buf, this.o.max_line_length, async (split) => {
+      const key = f.key;
+      await this.onLines({ lines: split.lines, source: this.ctx.name, file: f.path, ids: split.offsets.map((o) => `${key}:${o}`), long: split.long });
+      // Only now: what the lines held is stored, so the position may move past them.
       this.save();
     });
   }

@@ -7,11 +7,14 @@
  * Control characters are escaped the way rsyslog does (`#012` for a newline): a message that
  * carries a newline must never become two lines, or a local user could forge an "sshd" line.
  */
+import { shortenLine } from './lines.ts';
 import type { LineMeta } from './types.ts';
 
 export interface JournalEntry {
   cursor: string | undefined;
   line: string;
+  /** The message was over the limit: its middle was dropped (lines.ts). */
+  long?: boolean;
   meta: LineMeta;
 }
 
@@ -67,6 +70,6 @@ export function parseJournalLine(json: string, maxLine: number): JournalEntry | 
   const host = token(fieldText(o._HOSTNAME) ?? 'localhost') || 'localhost';
   const tag = identifier === undefined ? '' : token(identifier) + (pid === undefined ? '' : `[${pid}]`) + ':';
   const text = escapeControls(message);
-  const line = `${rfc3339Micros(us)} ${host} ${tag}${tag ? ' ' : ''}${text}`.slice(0, maxLine);
-  return { cursor, line, meta: { time: Number(us / 1000n), identifier, unit, pid } };
+  const { line, long } = shortenLine(`${rfc3339Micros(us)} ${host} ${tag}${tag ? ' ' : ''}${text}`, maxLine);
+  return { cursor, line, long, meta: { time: Number(us / 1000n), identifier, unit, pid } };
 }

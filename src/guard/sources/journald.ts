@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { duration } from '../../core/schema.ts';
 import { parseJournalLine } from './journald-entry.ts';
+import { MAX_LINE_LENGTH } from './lines.ts';
 import { loadState, StateWriter } from './state-file.ts';
 import { defineSource, SourceError, type LineBatch, type LineMeta, type Source, type SourceContext } from './types.ts';
 
@@ -26,7 +27,13 @@ export const schema = z.strictObject({
   journalctl: z.string().default('journalctl').meta({ description: 'the journalctl program' }),
   from: z.enum(['end', 'start']).default('end').meta({ description: 'where the first start (no saved cursor) begins: new entries only, or everything in the journal' }),
   restart_delay: duration('wait before starting journalctl again after it exited; doubles up to a minute').prefault('1s'),
-  max_line_length: z.number().int().min(256).default(16 * 1024).meta({ description: 'a longer line is cut to this many characters' }),
+  max_line_length: z
+    .number()
+    .int()
+    .min(256)
+    .max(1024 * 1024)
+    .default(MAX_LINE_LENGTH)
+    .meta({ description: 'characters of a message searched; a longer one keeps its head and tail (half each), counted and warned of' }),
   state_file: z.string().optional().meta({ description: 'where the cursor is kept; default `<state dir>/<source name>.journald.json`' }),
 });
 
@@ -69,7 +76,10 @@ class JournaldSource implements Source {
   private delay: number;
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
-  private onLines: (b: LineBatch) => void = () => undefined;
+  private onLines: (b: LineBatch) => unknown = () => undefined;
+  /** Batches handed on one at a time, in order; journalctl's output is paused meanwhile. */
+  private work: Promise<void> = Promise.resolve();
+  private readonly refused = new WeakSet<ChildProcess>();
   private readonly stateFile: string;
   private readonly writer: StateWriter;
 
@@ -82,7 +92,7 @@ class JournaldSource implements Source {
     this.writer = new StateWriter(this.stateFile, ctx.log);
   }
 
-  async start(onLines: (b: LineBatch) => void): Promise<void> {
+  async start(onLines: (b: LineBatch) => unknown): Promise<void> {
     this.onLines = onLines;
     const state = (await loadState(this.stateFile, this.ctx.log)) as { cursor?: unknown } | undefined;
     if (typeof state?.cursor === 'string' && state.cursor !== '') this.cursor = state.cursor;
@@ -116,6 +126,7 @@ class JournaldSource implements Source {
       await this.exited;
       clearTimeout(kill);
     }
+    await this.work;
     this.save();
     await this.writer.flush();
   }
@@ -154,18 +165,41 @@ class JournaldSource implements Source {
     this.pending = text.slice(last + 1);
     const lines: string[] = [];
     const meta: LineMeta[] = [];
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    let long = 0;
     for (const json of text.slice(0, last).split('\n')) {
       if (json === '') continue;
       const e = parseJournalLine(json, this.o.max_line_length);
       if (!e) continue;
-      if (e.cursor !== undefined) this.cursor = e.cursor;
+      if (e.cursor !== undefined) cursor = e.cursor;
       if (e.line === '') continue;
+      if (e.long) long++;
       lines.push(e.line);
       meta.push(e.meta);
+      ids.push(e.cursor ?? '');
     }
-    if (lines.length > 0) this.onLines({ lines, source: this.ctx.name, meta });
-    this.save();
-    this.delay = this.o.restart_delay; // entries flow again: the next restart waits the short delay
+    const child = this.child;
+    child?.stdout?.pause();
+    this.work = this.work.then(async () => {
+      // A batch of this journalctl was not taken: the rest of its output comes again too.
+      if (child && this.refused.has(child)) return;
+      try {
+        if (lines.length > 0) await this.onLines({ lines, source: this.ctx.name, meta, ids, long });
+      } catch (err) {
+        // Not taken (the store could not record it): journalctl starts again after the last
+        // cursor taken, so these entries come again.
+        this.ctx.log.error({ source: this.ctx.name, err: (err as Error).message }, 'could not take journal entries; reading them again');
+        if (child) this.refused.add(child);
+        if (child && child.exitCode === null) child.kill('SIGTERM');
+        return;
+      }
+      // The cursor moves only past entries whose failures are stored.
+      if (cursor !== undefined) this.cursor = cursor;
+      this.save();
+      this.delay = this.o.restart_delay; // entries flow again: the next restart waits the short delay
+      child?.stdout?.resume();
+    });
   }
 
   private closed(code: number | null, signal: NodeJS.Signals | null, startedAt: number): void {

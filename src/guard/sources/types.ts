@@ -27,16 +27,26 @@ export interface LineBatch {
   file?: string | undefined;
   /** Per-line metadata, index for index with `lines` (journald). */
   meta?: LineMeta[] | undefined;
+  /**
+   * Per-line identity, index for index with `lines`: where the line is in its log (file identity
+   * and byte offset, or the journal cursor). The guard keys the failures it stores by it, so a
+   * line read again after a restart is not counted twice.
+   */
+  ids?: string[] | undefined;
+  /** Lines of this batch that were over max_line_length (their middle dropped; lines.ts). */
+  long?: number | undefined;
 }
 
 /** A running source: lines flow to `onLines` between `start` and `stop`. */
 export interface Source {
   /**
    * Starts following; resolves once following has begun (files opened, watchers set, journalctl
-   * spawned). `onLines` is called synchronously with each batch; the position is saved after it
-   * returns, so a batch handed on is not handed on again after a restart.
+   * spawned). `onLines` is called with each batch, one at a time; the position is saved only
+   * after what it returns has resolved (the guard stores the batch's failures first), so a kill
+   * at any instant re-reads at most lines already stored, never skips one. When it rejects, the
+   * batch is read again later.
    */
-  start(onLines: (batch: LineBatch) => void): Promise<void>;
+  start(onLines: (batch: LineBatch) => unknown): Promise<void>;
   /** Stops following, saves the position and releases files, watchers and processes. */
   stop(): Promise<void>;
 }

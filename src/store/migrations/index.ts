@@ -10,6 +10,7 @@ import bans from './0003-bans.ts';
 import incidentKinds from './0004-incident-kinds.ts';
 import auth from './0005-auth.ts';
 import outbox from './0006-outbox.ts';
+import guard from './0007-guard.ts';
 
 /** The SQL dialects the shared store code speaks. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -27,6 +28,7 @@ export const migrations: Record<string, StoreMigration> = {
   '0004-incident-kinds': incidentKinds,
   '0005-auth': auth,
   '0006-outbox': outbox,
+  '0007-guard': guard,
 };
 
 /** The schema version a migration name stands for: `0003-rollups` is 3. */
