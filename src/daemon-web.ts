@@ -8,7 +8,8 @@ import type { Config } from './config/schema.ts';
 import type { IncidentRecord } from './core/incident.ts';
 import type { Logger } from './core/log.ts';
 import type { Alerting } from './daemon-alerts.ts';
-import { createFirewall } from './daemon-guard.ts';
+import { allowListOf, createFirewall } from './daemon-guard.ts';
+import { UsageError } from './core/errors.ts';
 import type { Firewall } from './firewall/types.ts';
 import { fromAlertmanager, fromNagiosJson } from './incidents/ingest.ts';
 import type { Store } from './store/types.ts';
@@ -104,6 +105,10 @@ export function webDeps(p: WebParts): WebDeps {
     bans: async () =>
       (await store.bans({ activeAt: Date.now() })).map((b) => ({ address: b.address, port: b.port ?? null, proto: b.port === undefined ? null : (b.proto ?? 'tcp'), jail: b.jail, reason: b.reason, created_at: iso(b.createdAt), until: b.until === undefined ? null : iso(b.until), ban_count: b.banCount })),
     ban: async ({ address, port, proto, untilMs, reason }) => {
+      // The never-ban rules hold for a person too: loopback, this machine, the operator's session,
+      // guard.allow, and what cannot be an attacker (guard/allow.ts).
+      const why = allowListOf(p.config().guard).refusal(address);
+      if (why) throw new UsageError(`not banning ${why}`);
       await (await fw()).ban({ address, until: untilMs, port, proto });
       await store.saveBan({ address, port, proto, jail: 'manual', reason, createdAt: Date.now(), until: untilMs, banCount: 1 });
     },

@@ -10,7 +10,7 @@ import { parseDuration } from '../core/duration.ts';
 import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { port as portSchema } from '../core/schema.ts';
-import { createFirewall } from '../daemon-guard.ts';
+import { allowListOf, createFirewall } from '../daemon-guard.ts';
 import { formatCidr, parseCidr } from '../guard/address.ts';
 import { DEFAULT_CONFIG_FILE } from './paths.ts';
 import { withStore } from './store.ts';
@@ -56,6 +56,8 @@ export function registerBans(program: Command): void {
       const p = opts.port === undefined ? undefined : portSchema().safeParse(Number(opts.port));
       if (p && !p.success) throw new UsageError(`--port: expected a port number from 1 to 65535, got "${opts.port}"`);
       const port = p?.data;
+      const why = allowListOf(config.guard).refusal(address);
+      if (why) throw new UsageError(`not banning ${why}`);
       const fw = createFirewall(config.guard, createLogger('warn'));
       await fw.setup();
       await fw.ban({ address, until, port, proto: port === undefined ? undefined : opts.udp ? 'udp' : 'tcp' });

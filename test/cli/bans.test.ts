@@ -31,3 +31,22 @@ test('add, list (also as the default), remove and flush; bad input is a usage er
   assert.equal((await mamoru(['bans', 'flush', '-c', cfg])).stdout, 'lifted 1 ban\n');
   assert.equal((await mamoru(['bans', '-c', cfg])).stdout, 'no bans\n');
 });
+
+test('a ban by hand obeys the never-ban rules: loopback, this machine, guard.allow and what cannot be an attacker are refused with the reason', async () => {
+  const allowCfg = join(dir, 'allow.yaml');
+  writeFileSync(allowCfg, `store: { type: sqlite, path: ${join(dir, 'allow.db')} }\nguard: { firewall: { type: dry-run }, allow: [198.51.100.0/24] }\n`);
+  for (const [address, why] of [
+    ['127.0.0.1', /allowed \(loopback\)/],
+    ['198.51.100.20', /allowed \(allow: 198\.51\.100\.0\/24\)/],
+    ['0.0.0.0', /unspecified/],
+    ['224.0.0.1', /multicast/],
+    ['255.255.255.255', /broadcast/],
+  ] as const) {
+    const r = await mamoru(['bans', 'add', address, '-c', allowCfg]);
+    assert.equal(r.code, 2, `${address}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /not banning /, address);
+    assert.match(r.stderr, why, address);
+  }
+  assert.equal((await mamoru(['bans', '-c', allowCfg])).stdout, 'no bans\n', 'nothing was banned');
+  assert.equal((await mamoru(['bans', 'add', '203.0.113.50', '-c', allowCfg])).code, 0, 'an attacker still can be');
+});
