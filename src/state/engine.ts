@@ -8,60 +8,11 @@ import { NagiosState, stateName } from '../core/nagios.ts';
 import type { CheckResult } from '../core/result.ts';
 import type { CheckState } from './check-state.ts';
 import { computeStatuses, initialHostsState, reachStatuses, rootCauses, transitionHosts, type HostStatus, type HostsPolicy, type HostsState } from './host-state.ts';
-import { initialServiceState, transition, type ServiceEffect, type ServicePolicy, type ServiceState, type SuppressReason } from './service-engine.ts';
+import { initialServiceState, transition, type ServiceState } from './service-engine.ts';
+import { hostView, serviceEvent, type EngineCheck, type EngineEvent, type FoldReason, type ProblemEvent, type Subject } from './engine-events.ts';
 import { activeDowntime } from './downtime.ts';
 
-export interface EngineCheck {
-  id: string;
-  target: string;
-  name: string;
-  probe: string;
-  /** The check that says whether the target itself is up. */
-  isHostCheck: boolean;
-  policy: ServicePolicy;
-  /**
-   * The check this one is a twin of: the same service (same port, same address or a parent) seen
-   * through another target, whose incident a problem here joins when that check fails too.
-   */
-  primary?: string | undefined;
-}
-
-/** What an event is about: the target itself, or one of its checks. */
-export type Subject = { kind: 'host' } | ServiceSubject;
-export type ServiceSubject = { kind: 'service'; checkId: string; name: string; probe: string };
-
-/** Why a service problem is told inside another target's incident: its target is `behind` a down parent, or it is the `twin` of a failing check there. */
-export type FoldReason = 'behind' | 'twin';
-
-export interface ProblemEvent {
-  type: 'problem';
-  target: string;
-  subject: Subject;
-  state: string;
-  text: string;
-  level: number;
-}
-
-export type EngineEvent =
-  | ProblemEvent
-  | { type: 'recovery' | 'reminder'; target: string; subject: Subject; state: string; text: string; level: number }
-  | { type: 'escalation'; target: string; subject: Subject; state: string; text: string; level: number }
-  | { type: 'acknowledged'; target: string; subject: Subject; state: string; by: string; comment: string }
-  /** A host that went UNREACHABLE behind `into`, whose incident covers it. */
-  | { type: 'folded'; target: string; into: string[]; text: string }
-  /**
-   * A service problem that is a member of the incident(s) of `into` instead of an incident of its
-   * own: `behind` (its target has no host check and every parent is down; one member per target,
-   * `target:NAME`) or `twin` (the same service as `primary`, failing too; member key = check id).
-   */
-  | { type: 'folded-service'; how: FoldReason; target: string; subject: ServiceSubject; into: string[]; primary?: string | undefined; state: string; text: string }
-  /** A folded member is over: the target behind can be reached again, or the twin's problem is gone. `key` is the member's. */
-  | { type: 'unfolded'; how: FoldReason; target: string; key: string; text: string }
-  | { type: 'suppressed'; target: string; subject: Subject; reason: SuppressReason | 'unreachable' | 'awaiting-recheck'; state: string; text: string }
-  | { type: 'flapping'; target: string; subject: Subject; started: boolean; percent: number }
-  | { type: 'downtime'; target: string; subject: Subject; started: boolean }
-  | { type: 'recheck'; checkIds: string[] }
-  | { type: 'wake'; checkId: string; at: number };
+export type { EngineCheck, EngineEvent, FoldReason, ProblemEvent, ServiceSubject, Subject } from './engine-events.ts';
 
 const hostStateName = (s: HostStatus) => s;
 
@@ -428,40 +379,5 @@ export class StateEngine {
     // Reachable again and working: the member behind closes without a word of its own.
     if (input.kind === 'result' && state.check.state === NagiosState.OK && (fold === 'behind' || (!fold && this.behindTold.has(c.target)))) out.push(...this.unfold(c, state.check.text));
     return out;
-  }
-}
-
-function hostView(s: NagiosState): NagiosState {
-  return s === NagiosState.WARNING ? NagiosState.OK : s;
-}
-
-function serviceEvent(c: EngineCheck, subject: Subject, e: ServiceEffect, text: string): EngineEvent | undefined {
-  const target = c.target;
-  switch (e.type) {
-    case 'notify':
-      switch (e.kind) {
-        case 'problem':
-          return { type: 'problem', target, subject, state: stateName(e.state), text, level: e.escalationLevel };
-        case 'recovery':
-        case 'reminder':
-          return { type: e.kind, target, subject, state: stateName(e.state), text, level: e.escalationLevel };
-        case 'acknowledgement':
-          return { type: 'acknowledged', target, subject, state: stateName(e.state), by: e.by, comment: e.comment };
-        case 'flapping-start':
-        case 'flapping-stop':
-          return { type: 'flapping', target, subject, started: e.kind === 'flapping-start', percent: e.percent };
-        case 'downtime-start':
-        case 'downtime-end':
-          return { type: 'downtime', target, subject, started: e.kind === 'downtime-start' };
-      }
-      return undefined;
-    case 'escalate':
-      return { type: 'escalation', target, subject, state: stateName(e.state), text, level: e.level };
-    case 'suppressed':
-      return { type: 'suppressed', target, subject, reason: e.reason, state: stateName(e.state), text };
-    case 'recheck':
-      return { type: 'recheck', checkIds: [c.id] };
-    case 'wake':
-      return { type: 'wake', checkId: c.id, at: e.at };
   }
 }

@@ -1,0 +1,64 @@
+/**
+ * The state engine's view of a config: which check says a target is up, each check's
+ * notification policy and downtimes, and the twins (one service seen through several targets).
+ * Part of the wiring layer (daemon-alerts.ts configures the engine with it).
+ */
+import { effectivePort } from './config/check-port.ts';
+import type { PlannedCheck } from './config/checks.ts';
+import { weekdayNumber, type DowntimeConfig } from './config/policy.ts';
+import type { Config } from './config/schema.ts';
+import type { Downtime } from './state/downtime.ts';
+import type { EngineCheck } from './state/engine.ts';
+import type { ServicePolicy } from './state/service-engine.ts';
+
+/** A configured downtime as the engine reads it. */
+export function downtimeOf(d: DowntimeConfig): Downtime {
+  if (d.weekly) return { kind: 'weekly', days: d.weekly.days.map(weekdayNumber), time: d.weekly.time, durationMs: d.weekly.duration, utcOffsetMinutes: d.weekly.utc_offset, comment: d.comment };
+  return { kind: 'once', start: d.start!, end: d.end!, comment: d.comment };
+}
+
+/** The check of a target that says whether the host is up: `host_check`, or its first ping. */
+export function hostCheckName(t: Config['targets'][number]): string | undefined {
+  if (t.host_check) return t.host_check;
+  const ping = t.checks.find((c) => c.type === 'ping');
+  return ping ? ((ping.name as string | undefined) ?? 'ping') : undefined;
+}
+
+/** The engine's view of the planned checks under a config's notification policy. */
+export function engineChecks(cfg: Config, planned: readonly PlannedCheck[]): EngineCheck[] {
+  const n = cfg.notifications;
+  const hostChecks = new Map(cfg.targets.map((t) => [t.name, hostCheckName(t)]));
+  // Twins: the same service seen through several targets (same effective port, and the same address
+  // or one target the other's parent) is one incident; its primary is the check on the parent, else
+  // on the target listed first. Groups are joined transitively (union-find over the planned order).
+  const group = planned.map((_, i) => i);
+  const root = (i: number): number => (group[i] === i ? i : (group[i] = root(group[i]!)));
+  const ports = planned.map((c) => (hostChecks.get(c.target.name) === c.name ? undefined : effectivePort(c)));
+  planned.forEach((a, i) => planned.forEach((b, j) => {
+    const related = a.target.address === b.target.address || a.target.parents.includes(b.target.name) || b.target.parents.includes(a.target.name);
+    if (j > i && ports[i] !== undefined && ports[i] === ports[j] && a.target.name !== b.target.name && related) group[root(j)] = root(i);
+  }));
+  const primaries = new Map<number, number>();
+  planned.forEach((c, i) => {
+    if (ports[i] === undefined || primaries.has(root(i))) return;
+    const behind = planned.some((d, j) => ports[j] !== undefined && root(j) === root(i) && c.target.parents.includes(d.target.name));
+    if (!behind) primaries.set(root(i), i);
+  });
+  const primaryOf = (i: number) => {
+    const p = primaries.get(root(i));
+    return p === undefined || ports[i] === undefined || planned[p]!.target.name === planned[i]!.target.name ? undefined : planned[p]!.id;
+  };
+  return planned.map((c, i) => {
+    const downtimes = cfg.downtimes
+      .filter((d) => (d.targets.includes(c.target.name) || d.tags.some((t) => c.target.tags.includes(t))) && (d.checks.length === 0 || d.checks.includes(c.name)))
+      .map(downtimeOf);
+    const policy: ServicePolicy = {
+      maxAttempts: c.maxAttempts,
+      reminderIntervalMs: n.reminder_interval,
+      escalations: n.escalations.map((e) => ({ afterMs: e.after, level: e.level })),
+      flap: n.flapping.enabled ? { window: n.flapping.window, highThreshold: n.flapping.high, lowThreshold: n.flapping.low } : null,
+      downtimes,
+    };
+    return { id: c.id, target: c.target.name, name: c.name, probe: c.type, isHostCheck: hostChecks.get(c.target.name) === c.name, policy, primary: primaryOf(i) };
+  });
+}
