@@ -21,6 +21,8 @@ import { LineSplitter, MAX_LINE_LENGTH, type SplitLines } from '../guard/sources
 import { checkTimeZone, systemTimeZone, TimeZoneError } from '../guard/zone-clock.ts';
 
 const BLOCK = 4 << 20;
+/** How much of a block is split into lines at a time. */
+const PIECE = 32 << 10;
 /** Files from this size on get a progress bar (when stderr is a terminal). */
 const PROGRESS_FROM = 32 << 20;
 /** Words of a failure, looked for in the lines no filter took. */
@@ -64,11 +66,16 @@ async function* lineBatches(file: string, maxLine: number, onBytes: (n: number) 
       for (;;) {
         const { bytesRead } = await fh.read(buf, 0, BLOCK, null);
         if (bytesRead === 0) break;
-        const out = batch();
-        splitter.push(buf.subarray(0, bytesRead), total, out);
+        // Split and scanned in small pieces: the lines of a piece are read while still in cache and
+        // die young, where a whole 4 MiB block's 30,000 strings outlived every minor GC (~2x CPU).
+        for (let o = 0; o < bytesRead; o += PIECE) {
+          const out = batch();
+          const to = Math.min(bytesRead, o + PIECE);
+          splitter.push(buf.subarray(o, to), total + o, out);
+          onBytes(total + to);
+          yield out;
+        }
         total += bytesRead;
-        onBytes(total);
-        yield out;
       }
     } finally {
       await fh.close();

@@ -32,7 +32,9 @@ export default defineFilter({
   },
   match(line, ctx) {
     const at = ctx.at;
-    if (!hasAt(line, at, 'warning: ')) return undefined;
+    // LINE's fixed `: SASL ` first: smtpd's other warnings (`hostname ... does not resolve to
+    // address`, `non-SMTP command`) end here without running the regex.
+    if (!hasAt(line, at, 'warning: ') || line.indexOf(': SASL ', at + 9) < 0) return undefined;
     const m = execAt(LINE, line, at);
     if (!m) return undefined;
     const reason = m[2] ?? '';
