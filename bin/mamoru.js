@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Entry point for `npx mamoru` and `npm start`. Runs the compiled JavaScript in dist/ (built by
-// `npm run build`, which `npm install` runs through `prepare`) when it is current, so a start does
-// not compile TypeScript; otherwise the sources in src/ through tsx.
+// Entry point for `npx mamoru` and `npm start`. Runs the compiled JavaScript in dist/ (the esbuild
+// bundle of scripts/build.mjs: `npm run build`, which `npm install` runs through `prepare`) when it
+// is current, so a start neither compiles TypeScript nor loads ~750 modules one by one; otherwise
+// the sources in src/ through tsx.
 //
 // "Current" means no file under src/ is newer than dist/build-stamp, whose time is when the build
 // began (an edit made during a build counts as newer). A developer editing src/ therefore never

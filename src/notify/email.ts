@@ -5,11 +5,17 @@
  * `<idempotency key@mamoru>`, the same on a repeat of the message (notify/outbox.ts), so a mail
  * system or a reader's filter can drop a copy it already has.
  */
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type nodemailerTypes from 'nodemailer';
 import { z } from 'zod';
 import { port } from '../core/schema.ts';
 import { attemptTimeout, secretName } from './options.ts';
 import { defineNotifier, failed } from './types.ts';
+
+// nodemailer is loaded on the first mail, not at import: every config pulls in the channel
+// registry, and a start should not pay for it (start-up time, issue 16).
+let nodemailerLib: typeof nodemailerTypes | undefined;
+const nodemailer = () => (nodemailerLib ??= createRequire(import.meta.url)('nodemailer') as typeof nodemailerTypes);
 
 const address = () => z.email({ error: 'expected an e-mail address like ops@example.com' });
 
@@ -48,7 +54,7 @@ export default defineNotifier({
         }
         // One connection per message: notifications are rare, and a fresh connection never
         // inherits a relay's half-closed socket.
-        const transport = nodemailer.createTransport({
+        const transport = nodemailer().createTransport({
           host: opts.host,
           port: opts.port ?? defaultPort[opts.tls],
           secure: opts.tls === 'implicit',
