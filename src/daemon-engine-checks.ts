@@ -30,19 +30,46 @@ export function engineChecks(cfg: Config, planned: readonly PlannedCheck[]): Eng
   const hostChecks = new Map(cfg.targets.map((t) => [t.name, hostCheckName(t)]));
   // Twins: the same service seen through several targets (same effective port, and the same address
   // or one target the other's parent) is one incident; its primary is the check on the parent, else
-  // on the target listed first. Groups are joined transitively (union-find over the planned order).
+  // on the target listed first. Groups are joined transitively (union-find), found through indexes
+  // by (port, address) and (target, port): linear in the checks (a pairwise scan took 110 s at 50,000).
   const group = planned.map((_, i) => i);
   const root = (i: number): number => (group[i] === i ? i : (group[i] = root(group[i]!)));
+  const join = (a: number, b: number) => {
+    const ra = root(a);
+    const rb = root(b);
+    if (ra !== rb) group[Math.max(ra, rb)] = Math.min(ra, rb);
+  };
   const ports = planned.map((c) => (hostChecks.get(c.target.name) === c.name ? undefined : effectivePort(c)));
-  planned.forEach((a, i) => planned.forEach((b, j) => {
-    const related = a.target.address === b.target.address || a.target.parents.includes(b.target.name) || b.target.parents.includes(a.target.name);
-    if (j > i && ports[i] !== undefined && ports[i] === ports[j] && a.target.name !== b.target.name && related) group[root(j)] = root(i);
-  }));
+  const byAddress = new Map<string, number[]>();
+  const byTarget = new Map<string, number[]>();
+  planned.forEach((c, i) => {
+    if (ports[i] === undefined) return;
+    for (const [index, key] of [[byAddress, `${ports[i]} ${c.target.address}`], [byTarget, `${ports[i]} ${c.target.name}`]] as const) {
+      const list = index.get(key);
+      if (list) list.push(i);
+      else index.set(key, [i]);
+    }
+  });
+  // The same port on the same address through two targets or more: one group.
+  for (const list of byAddress.values()) if (list.some((j) => planned[j]!.target.name !== planned[list[0]!]!.target.name)) for (const j of list) join(list[0]!, j);
+  // The same port on a target's parent.
+  planned.forEach((c, i) => {
+    if (ports[i] === undefined) return;
+    for (const parent of c.target.parents) if (parent !== c.target.name) for (const j of byTarget.get(`${ports[i]} ${parent}`) ?? []) join(i, j);
+  });
+  const targetsOf = new Map<number, Set<string>>();
+  planned.forEach((c, i) => {
+    if (ports[i] === undefined) return;
+    const r = root(i);
+    const set = targetsOf.get(r) ?? new Set<string>();
+    set.add(c.target.name);
+    targetsOf.set(r, set);
+  });
   const primaries = new Map<number, number>();
   planned.forEach((c, i) => {
     if (ports[i] === undefined || primaries.has(root(i))) return;
-    const behind = planned.some((d, j) => ports[j] !== undefined && root(j) === root(i) && c.target.parents.includes(d.target.name));
-    if (!behind) primaries.set(root(i), i);
+    const inGroup = targetsOf.get(root(i))!;
+    if (!c.target.parents.some((p) => inGroup.has(p))) primaries.set(root(i), i);
   });
   const primaryOf = (i: number) => {
     const p = primaries.get(root(i));
