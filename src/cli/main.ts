@@ -29,6 +29,9 @@ const commands: Record<string, () => Promise<Register>> = {
   users: async () => (await import('./users.ts')).registerUsers,
   tokens: async () => (await import('./tokens.ts')).registerTokens,
   audit: async () => (await import('./audit.ts')).registerAudit,
+  import: async () => (await import('./import.ts')).registerImport,
+  'install-service': async () => (await import('./install-service.ts')).registerInstallService,
+  doctor: async () => (await import('./doctor.ts')).registerDoctor,
 };
 /** Commands registered by another command's module. */
 const aliases: Record<string, string> = { incident: 'incidents', approve: 'approvals', deny: 'approvals' };

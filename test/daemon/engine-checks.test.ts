@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { planChecks, type PlannedCheck } from '../../src/config/checks.ts';
 import { parseConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
 import { effectivePort } from '../../src/config/check-port.ts';
 import { engineChecks, hostCheckName } from '../../src/daemon-engine-checks.ts';
 
 /** The definition, pair by pair (quadratic: fine for a few hundred checks). */
-function twinsByDefinition(targets: { name: string; host_check?: string | undefined; checks: { type: string; name?: unknown }[] }[], planned: readonly PlannedCheck[]): (string | undefined)[] {
-  const hostChecks = new Map(targets.map((t) => [t.name, hostCheckName(t as never)]));
+function twinsByDefinition(targets: Config['targets'], planned: readonly PlannedCheck[]): (string | undefined)[] {
+  const hostChecks = new Map(targets.map((t) => [t.name, hostCheckName(t)]));
   const ports = planned.map((c) => (hostChecks.get(c.target.name) === c.name ? undefined : effectivePort(c)));
   const group = planned.map((_, i) => i);
   const root = (i: number): number => (group[i] === i ? i : root(group[i]!));
