@@ -42,7 +42,10 @@ export const securityHeaders: MW = async (c, next) => {
   const h = c.res.headers;
   h.set('Content-Security-Policy', CSP);
   h.set('X-Content-Type-Options', 'nosniff');
-  h.set('Referrer-Policy', 'no-referrer');
+  // same-origin, not no-referrer: under no-referrer a browser's own form comes with `Origin: null`,
+  // and to a plain-HTTP LAN address Chromium sends no Sec-Fetch-Site to vouch for it, so every
+  // login there was refused. Other sites still get no Referer.
+  h.set('Referrer-Policy', 'same-origin');
   h.set('X-Frame-Options', 'DENY');
   // Pages carry CSRF tokens and the API carries state: nothing but the style sheet is cached.
   if (!c.req.path.startsWith('/static/')) h.set('Cache-Control', 'no-store');
@@ -145,8 +148,9 @@ export function policy(table: RouteTable, settings: WebSettings, handlers: Reado
     if (unsafe) {
       const origin = c.req.header('origin');
       const site = c.req.header('sec-fetch-site');
-      // Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` with its own forms;
-      // then only the browser's own word that the request comes from this origin lets it pass.
+      // A browser may still send `Origin: null` with its own forms (a page kept from before, under
+      // the old no-referrer policy); then only its own word that the request comes from this
+      // origin lets it pass.
       const opaqueButSameOrigin = origin === 'null' && site === 'same-origin';
       if (origin !== undefined && !opaqueButSameOrigin && !servedOrigins(c, settings).includes(origin.toLowerCase())) return problem(c, 403, 'forbidden', `requests from ${origin.slice(0, 100)} are refused: only pages of this console may change anything`);
       if (site === 'cross-site' || site === 'same-site') return problem(c, 403, 'forbidden', 'cross-site requests are refused: only pages of this console may change anything');

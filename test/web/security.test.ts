@@ -185,7 +185,7 @@ test('every answer carries the security headers; the API is not cached', async (
     const r = await call(con.url, 'GET', path);
     assert.equal(r.headers['content-security-policy'], "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'", path);
     assert.equal(r.headers['x-content-type-options'], 'nosniff');
-    assert.equal(r.headers['referrer-policy'], 'no-referrer');
+    assert.equal(r.headers['referrer-policy'], 'same-origin');
     assert.equal(r.headers['cache-control'], 'no-store');
   }
   const nothing = await call(con.url, 'GET', '/nothing-here');
