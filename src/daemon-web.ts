@@ -7,14 +7,19 @@ import type { AuthService } from './auth/types.ts';
 import type { Config } from './config/schema.ts';
 import type { IncidentRecord } from './core/incident.ts';
 import type { Logger } from './core/log.ts';
-import type { Alerting } from './daemon-alerts.ts';
+import { downtimeOf, type Alerting } from './daemon-alerts.ts';
+import { activeDowntime } from './state/downtime.ts';
 import { allowListOf, createFirewall } from './daemon-guard.ts';
 import { UsageError } from './core/errors.ts';
+import { consoleDeps } from './daemon-web-console.ts';
 import type { Firewall } from './firewall/types.ts';
 import { fromAlertmanager, fromNagiosJson } from './incidents/ingest.ts';
 import type { Store } from './store/types.ts';
 import type { WebDeps } from './web/deps.ts';
 import type { Metrics } from './web/metrics.ts';
+import type { LiveHub } from './web/live.ts';
+import { bucketOf, type OverviewIndex } from './web/overview-index.ts';
+import { planChecks, type PlannedCheck } from './config/checks.ts';
 import type { IncidentView, NotificationView, StatusView } from './web/types.ts';
 
 export interface WebParts {
@@ -28,6 +33,8 @@ export interface WebParts {
   /** Runs a check now; false when it is not configured. */
   runNow(checkId: string): boolean;
   log: Logger;
+  live: LiveHub;
+  overview: OverviewIndex;
 }
 
 export function incidentView(i: IncidentRecord): IncidentView {
@@ -44,6 +51,13 @@ export function incidentView(i: IncidentRecord): IncidentView {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A check's options as the console shows them: values of keys that may hold a secret are masked. */
+function withoutSecrets(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = /secret|password|passwd|token|key|auth|community/i.test(k) ? '•••' : v !== null && typeof v === 'object' && !Array.isArray(v) ? withoutSecrets(v as Record<string, unknown>) : v;
+  return out;
+}
 // The store has no cursor for incidents or results yet: pages are cut from at most this many rows.
 const SCAN = 10_000;
 
@@ -70,8 +84,30 @@ export function webDeps(p: WebParts): WebDeps {
     }
   };
 
+  // A check's state change is news for live pages (the hub sends a check's newest news only).
+  p.overview.onChange(({ row, was }) =>
+    p.live.publish({ type: 'check', target: row.target, key: `check:${row.id}`, data: { id: row.id, name: row.name, type: row.type, bucket: bucketOf(row), was, state_type: row.stateType, attempt: row.attempt, max_attempts: row.maxAttempts, text: row.text.slice(0, 500), last_check: row.lastCheck === null ? null : iso(row.lastCheck) } }),
+  );
+  // A problem in a scheduled downtime is shown as handled (the config's downtimes, matched as the engine matches them).
+  p.overview.setDowntime((r) => {
+    const now = Date.now();
+    return p.config().downtimes.some((d) => (d.targets.includes(r.target) || d.tags.some((t) => r.tags.includes(t))) && (d.checks.length === 0 || d.checks.includes(r.name)) && activeDowntime([downtimeOf(d)], now) !== undefined);
+  });
+  let planned: { config: Config; checks: Map<string, PlannedCheck> } | undefined;
+  const plannedCheck = (id: string) => {
+    const config = p.config();
+    if (planned?.config !== config) planned = { config, checks: new Map(planChecks(config).map((c) => [c.id, c])) };
+    return planned.checks.get(id);
+  };
+
   return {
     auth: p.auth,
+    live: p.live,
+    overview: p.overview,
+    checkConfig: (id) => {
+      const c = plannedCheck(id);
+      return c && { type: c.type, interval_ms: c.intervalMs, retry_interval_ms: c.retryIntervalMs, timeout_ms: c.timeoutMs, max_attempts: c.maxAttempts, options: withoutSecrets(c.options) };
+    },
     metrics: p.metrics,
     status: () => p.status(),
     targets: () => p.config().targets.map((t) => ({ name: t.name, address: t.address, tags: [...t.tags], parents: [...t.parents] })),
@@ -86,7 +122,12 @@ export function webDeps(p: WebParts): WebDeps {
       const timeline = (await store.incidentEvents(id)).map((e) => ({ at: iso(e.at), kind: e.kind, text: e.text }));
       return { ...incidentView(inc), timeline };
     },
-    acknowledge: (id, by, comment) => alerting.acknowledge(id, by, comment),
+    acknowledge: (id, by, comment) => {
+      const target = alerting.incidents.targetOf(id);
+      const r = alerting.acknowledge(id, by, comment);
+      if (r.ok && target !== undefined) p.overview.acknowledge(target);
+      return r;
+    },
     comment: async (id, by, text) => {
       if (!(await store.incident(id))) return false;
       // 'comment' is not in IncidentEventKind yet (core/incident.ts): stored as written, never sent to clients.
@@ -135,5 +176,6 @@ export function webDeps(p: WebParts): WebDeps {
       return { incidents };
     },
     metricsToken: () => secretOf(p.config().web.metrics_token_secret, 'metrics token'),
+    ...consoleDeps({ config: p.config, secret: p.secret, store, log }),
   };
 }

@@ -25,6 +25,8 @@ import type { CheckStateRecord, Store } from './store/types.ts';
 import { Metrics } from './web/metrics.ts';
 import { startWeb, type WebServer } from './web/server.tsx';
 import { incidentView, webDeps } from './daemon-web.ts';
+import { LiveHub, tapStore } from './web/live.ts';
+import { OverviewIndex } from './web/overview-index.ts';
 import type { CheckView, StatusView } from './web/types.ts';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -59,6 +61,9 @@ export class Daemon {
   private dirty = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private web: WebServer | undefined;
+  /** The console's live news (every store write of incidents, bans, deliveries) and its overview's index of check states. */
+  readonly live = new LiveHub();
+  readonly overview = new OverviewIndex();
   /** The guard, when jails are configured (a reload gives it the new jails). */
   guard: Guard | undefined;
   private readonly startedAt: number;
@@ -95,7 +100,7 @@ export class Daemon {
     const log = opts.log ?? createLogger(cfg.log.level);
     const clock = opts.clock ?? systemClock;
     const storeDef = stores[cfg.store.type as keyof typeof stores];
-    const store = await storeDef.create(cfg.store as never, { log: log.child({ room: 'store' }) });
+    const store = tapStore(await storeDef.create(cfg.store as never, { log: log.child({ room: 'store' }) }), (e) => daemon?.live.publish(e));
     const metrics = new Metrics();
     const paths = authPaths(cfg);
     const auth = createAuthService({ store, clock, log: log.child({ room: 'auth' }), config: { ...cfg.auth, log_file: paths.logFile ?? '' } });
@@ -125,7 +130,7 @@ export class Daemon {
       if (cfg.web.enabled) {
         const d = daemon;
         daemon.web = await startWeb(
-          webDeps({ status: () => d.status(), config: () => d.loaded.config, secret: (name) => d.secret(name), alerting: d.alerting, store, metrics, auth, runNow: (id) => scheduler.runNow(id), log }),
+          webDeps({ status: () => d.status(), config: () => d.loaded.config, secret: (name) => d.secret(name), alerting: d.alerting, store, metrics, auth, runNow: (id) => scheduler.runNow(id), log, live: d.live, overview: d.overview }),
           cfg.web,
           opts.webPort ?? cfg.web.port,
           log,
@@ -182,6 +187,7 @@ export class Daemon {
     }
     for (const [id, e] of this.entries) if (!next.has(id)) this.metrics.forget(e.check);
     this.entries = next;
+    this.overview.load([...next.values()].map((e) => this.view(e)), cfg.targets.map((t) => ({ name: t.name, address: t.address, tags: [...t.tags], parents: [...t.parents] })));
     this.alerting.configure(cfg, planned);
     // A problem in progress keeps its attempt count, so a restart does not reset the retry pace.
     this.scheduler.setChecks(planned.map((c) => ({ ...c, hostKey: c.target.address, initialFailures: next.get(c.id)!.state.attempt })));
@@ -197,6 +203,7 @@ export class Daemon {
     const { state, transition } = nextState(e.state, result, check.maxAttempts, this.clock.now());
     e.state = state;
     e.lastDurationMs = result.durationMs;
+    this.overview.update(this.view(e));
     this.dirty.add(checkId);
     this.alerting.onResult(checkId, result);
     if (transition) {
@@ -273,27 +280,31 @@ export class Daemon {
     void p.catch((err) => this.log.error({ err }, `could not reload the guard's jails: ${(err as Error).message}`));
   }
 
+  private view({ check, state, lastDurationMs }: Entry): CheckView {
+    return {
+      id: check.id,
+      target: check.target.name,
+      address: check.target.address,
+      type: check.type,
+      state: state.state,
+      state_name: stateName(state.state),
+      state_type: state.stateType,
+      attempt: state.attempt,
+      max_attempts: check.maxAttempts,
+      text: state.text,
+      last_check: state.lastCheck ? new Date(state.lastCheck).toISOString() : null,
+      last_change: new Date(state.lastChange).toISOString(),
+      duration_ms: lastDurationMs === null ? null : Math.round(lastDurationMs * 1000) / 1000,
+    };
+  }
+
   status(): StatusView {
     const summary = { OK: 0, WARNING: 0, CRITICAL: 0, UNKNOWN: 0, pending: 0 };
     const checks: CheckView[] = [];
-    for (const { check, state, lastDurationMs } of this.entries.values()) {
-      if (!state.lastCheck) summary.pending++;
-      else summary[stateName(state.state)]++;
-      checks.push({
-        id: check.id,
-        target: check.target.name,
-        address: check.target.address,
-        type: check.type,
-        state: state.state,
-        state_name: stateName(state.state),
-        state_type: state.stateType,
-        attempt: state.attempt,
-        max_attempts: check.maxAttempts,
-        text: state.text,
-        last_check: state.lastCheck ? new Date(state.lastCheck).toISOString() : null,
-        last_change: new Date(state.lastChange).toISOString(),
-        duration_ms: lastDurationMs === null ? null : Math.round(lastDurationMs * 1000) / 1000,
-      });
+    for (const e of this.entries.values()) {
+      if (!e.state.lastCheck) summary.pending++;
+      else summary[stateName(e.state.state)]++;
+      checks.push(this.view(e));
     }
     const s = this.scheduler.stats();
     return {
@@ -321,6 +332,7 @@ export class Daemon {
       await this.scheduler.stop();
       await this.guard?.stop();
       await this.alerting.stop();
+      this.live.closeAll();
       await this.web?.close();
       await this.auth.flushLog();
       await this.flushStates();

@@ -19,7 +19,7 @@ import { FailureWindow } from './limiter.ts';
 import { openAuthLogFile, type AuthLogFile } from './log-file.ts';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import { allows, type AuditBy, type AuditRecord, type AuthService, type LoginRefusal, type Principal, type Scope, type UserRecord } from './types.ts';
-import { checkPassword, checkRole, checkScope, checkTokenName, checkUserName, checkUserRole, scopeWithin, shown, USER_NAME } from './validate.ts';
+import { checkPassword, checkRole, checkScope, checkTokenName, checkUserName, checkUserRole, isTimeZone, scopeWithin, shown, USER_NAME } from './validate.ts';
 
 export interface AuthServiceOptions {
   store: Store;
@@ -125,6 +125,8 @@ export function createAuthService(opts: AuthServiceOptions): AuthServiceHandle {
     userId: user.id,
     csrf,
     sessionHash: idHash,
+    ...(user.lang ? { lang: user.lang } : {}),
+    ...(user.zone ? { zone: user.zone } : {}),
   });
 
   const strip = <T extends { passwordHash?: string; hash?: string }>(r: T) => {
@@ -249,6 +251,20 @@ export function createAuthService(opts: AuthServiceOptions): AuthServiceHandle {
       await store.updateUser(user.id, { passwordHash: await hashPassword(password), passwordChangedAt: clock.now() });
       const ended = await store.deleteSessions(user.id, keepSessionHash);
       await audit(by, 'user-passwd', `user:${user.name}`, ended ? `ended ${ended} other session${ended === 1 ? '' : 's'}` : '');
+    },
+
+    async setPrefs(principal, prefs, address) {
+      if (principal.userId === null) return false;
+      if (prefs.lang !== undefined && prefs.lang !== null && prefs.lang !== 'en' && prefs.lang !== 'ja') throw new UsageError(`language "${String(prefs.lang).slice(0, 20)}": expected en or ja`);
+      if (prefs.zone !== undefined && prefs.zone !== null && !isTimeZone(prefs.zone)) throw new UsageError(`time zone "${String(prefs.zone).slice(0, 64)}" is not one this server knows: give an IANA zone like Asia/Tokyo or UTC`);
+      if (!(await store.updateUser(principal.userId, { lang: prefs.lang, zone: prefs.zone }))) return false;
+      await audit({ principal, address }, 'user-prefs', principal.actor, `lang ${prefs.lang ?? '-'}, zone ${prefs.zone ?? '-'}`);
+      return true;
+    },
+
+    async prefs(principal) {
+      const user = principal.userId === null ? undefined : await store.userById(principal.userId);
+      return user && { lang: user.lang ?? null, zone: user.zone ?? null };
     },
 
     async changeOwnPassword(principal, oldPassword, newPassword, address) {

@@ -30,6 +30,16 @@ export interface UserRecord {
   /** ms since the epoch */
   createdAt: number;
   passwordChangedAt: number;
+  /** The console's language for this user; absent or null: the browser's. */
+  lang?: 'en' | 'ja' | null;
+  /** The IANA time zone the console shows times in; absent or null: UTC. */
+  zone?: string | null;
+}
+
+/** A user's reading settings (PATCH /api/v1/me): null clears one. */
+export interface UserPrefs {
+  lang?: 'en' | 'ja' | null;
+  zone?: string | null;
 }
 
 export interface SessionRecord {
@@ -89,6 +99,9 @@ export interface Principal {
   csrf?: string;
   /** sha256 of the session id, for logout and "end my other sessions". */
   sessionHash?: string;
+  /** A user's own language and zone for the console, when they chose them. */
+  lang?: 'en' | 'ja';
+  zone?: string;
 }
 
 const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3, ingest: 0 };
@@ -136,6 +149,10 @@ export interface AuthService {
   /** A user changing their own password must give the old one. */
   changeOwnPassword(principal: Principal, oldPassword: string, newPassword: string, address: string | null): Promise<boolean>;
   removeUser(by: AuditBy, name: string): Promise<boolean>;
+  /** A user sets their own language and time zone (validated: `en`|`ja`, a zone Node knows); false for a principal that is not a user. */
+  setPrefs(principal: Principal, prefs: UserPrefs, address: string | null): Promise<boolean>;
+  /** A user's own language and zone (null: not chosen); undefined for a principal that is not a user. */
+  prefs(principal: Principal): Promise<{ lang: 'en' | 'ja' | null; zone: string | null } | undefined>;
   users(): Promise<Omit<UserRecord, 'passwordHash'>[]>;
 
   /** Creates a token and returns it once (`mamoru_` + 43 base64url characters). */

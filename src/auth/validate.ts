@@ -60,3 +60,14 @@ export function scopeWithin(inner: Scope, outer: Scope): boolean {
   if (inner === null) return false;
   return inner.targets.every((t) => outer.targets.includes(t)) && inner.tags.every((t) => outer.tags.includes(t));
 }
+
+/** Is this an IANA zone this Node.js knows (a user's console zone)? */
+export function isTimeZone(zone: string): boolean {
+  if (typeof zone !== 'string' || zone.length === 0 || zone.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

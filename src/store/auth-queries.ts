@@ -23,6 +23,9 @@ function userFromRow(r: Selectable<UsersTable>): UserRecord {
     passwordHash: r.password_hash,
     createdAt: num(r.created_at),
     passwordChangedAt: num(r.password_changed_at),
+    // Only when chosen: a record without settings reads back as it was written.
+    ...(r.lang === 'en' || r.lang === 'ja' ? { lang: r.lang } : {}),
+    ...(r.zone ? { zone: r.zone } : {}),
   };
 }
 
@@ -60,12 +63,14 @@ export async function createUser(db: Db, u: Omit<UserRecord, 'id'>): Promise<Use
   return row ? { ...u, id: num(row.id) } : undefined;
 }
 
-export async function updateUser(db: Db, id: number, patch: { role?: UserRecord['role']; scope?: Scope; passwordHash?: string; passwordChangedAt?: number }): Promise<boolean> {
+export async function updateUser(db: Db, id: number, patch: { role?: UserRecord['role']; scope?: Scope; passwordHash?: string; passwordChangedAt?: number; lang?: UserRecord['lang']; zone?: UserRecord['zone'] }): Promise<boolean> {
   const set: Updateable<UsersTable> = {};
   if (patch.role !== undefined) set.role = patch.role;
   if (patch.scope !== undefined) set.scope = scopeToText(patch.scope);
   if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
   if (patch.passwordChangedAt !== undefined) set.password_changed_at = Math.round(patch.passwordChangedAt);
+  if (patch.lang !== undefined) set.lang = patch.lang;
+  if (patch.zone !== undefined) set.zone = patch.zone;
   if (Object.keys(set).length === 0) return (await userById(db, id)) !== undefined;
   const r = await db.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;

@@ -134,6 +134,9 @@ export interface UsersTable {
   password_hash: string;
   created_at: number;
   password_changed_at: number;
+  /** Schema 8: the user's language and time zone for the console; null: not chosen. */
+  lang: string | null;
+  zone: string | null;
 }
 
 export interface SessionsTable {

@@ -271,7 +271,7 @@ class KyselyStore implements Store {
 
   // Accounts: the queries live in auth-queries.ts.
   createUser(u: Omit<UserRecord, 'id'>) { return accounts.createUser(this.conn(), u); }
-  updateUser(id: number, patch: { role?: UserRecord['role']; scope?: Scope; passwordHash?: string; passwordChangedAt?: number }) { return accounts.updateUser(this.conn(), id, patch); }
+  updateUser(id: number, patch: { role?: UserRecord['role']; scope?: Scope; passwordHash?: string; passwordChangedAt?: number; lang?: UserRecord['lang']; zone?: UserRecord['zone'] }) { return accounts.updateUser(this.conn(), id, patch); }
   deleteUser(id: number) { return accounts.deleteUser(this.conn(), id); }
   userByName(name: string) { return accounts.userByName(this.conn(), name); }
   userById(id: number) { return accounts.userById(this.conn(), id); }

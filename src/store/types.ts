@@ -226,7 +226,7 @@ export interface Store {
   /** Stores a new user; undefined when the name is taken. */
   createUser(user: Omit<UserRecord, 'id'>): Promise<UserRecord | undefined>;
   /** Changes some fields of a user; false when there is no such user. */
-  updateUser(id: number, patch: { role?: UserRecord['role']; scope?: UserRecord['scope']; passwordHash?: string; passwordChangedAt?: number }): Promise<boolean>;
+  updateUser(id: number, patch: { role?: UserRecord['role']; scope?: UserRecord['scope']; passwordHash?: string; passwordChangedAt?: number; lang?: UserRecord['lang']; zone?: UserRecord['zone'] }): Promise<boolean>;
   /** Deletes a user with their sessions and tokens, in one transaction; false when there was none. */
   deleteUser(id: number): Promise<boolean>;
   userByName(name: string): Promise<UserRecord | undefined>;

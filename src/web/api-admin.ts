@@ -24,6 +24,16 @@ export function registerAdmin(app: OpenAPIHono<WebEnv>, table: RouteTable, deps:
     return c.json({ actor: p.actor, name: p.name, kind: p.kind, role: p.role, scope: p.scope, ...(p.csrf ? { csrf: p.csrf } : {}) }, 200);
   });
 
+  // A user's own reading settings for the console (the /me page's form does the same).
+  const Prefs = z.object({ lang: z.enum(['en', 'ja']).nullable(), zone: z.string().max(64).nullable() }).openapi('Prefs');
+  const PrefsBody = z.object({ lang: z.enum(['en', 'ja']).nullable().optional(), zone: z.string().min(1).max(64).nullable().optional() }).strict().openapi('PrefsRequest');
+  app.openapi(table.api('viewer', createRoute({ method: 'patch', path: `${V1}/me`, summary: 'Set my language (en, ja) and time zone (IANA; null clears)', request: jsonBody(PrefsBody), responses: { 200: json(Prefs), ...writeErrors } })), async (c) => {
+    const p = who(c);
+    if (p.userId === null) return problem(c, 403, 'forbidden', `${p.actor} is not a user and has no settings`);
+    await deps.auth.setPrefs(p, c.req.valid('json'), c.get('address'));
+    return c.json((await deps.auth.prefs(p)) ?? { lang: null, zone: null }, 200);
+  });
+
   app.openapi(table.api('viewer', createRoute({ method: 'post', path: `${V1}/me/password`, summary: 'Change my own password (ends my other sessions)', request: jsonBody(OwnPasswordBody), responses: { 200: json(Ok), ...writeErrors } })), async (c) => {
     const p = who(c);
     if (p.userId === null) return problem(c, 403, 'forbidden', `${p.actor} is not a user and has no password`);

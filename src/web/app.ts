@@ -17,6 +17,7 @@ import { registerIngest } from './api-ingest.ts';
 import type { WebDeps, WebSettings } from './deps.ts';
 import { authenticate, declaredBodyLimit, hostCheck, policy, securityHeaders } from './guard.ts';
 import { registerPages } from './pages.tsx';
+import { registerConsolePages } from './pages-console.tsx';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
@@ -49,6 +50,7 @@ export function createApp(deps: WebDeps, settings: WebSettings, log: Logger): Co
   for (const mw of [...chain, pol]) app.use('*', mw);
 
   registerPages(app, table, deps, settings);
+  registerConsolePages(app, table, deps);
   registerChecks(app, table, deps);
   registerIncidents(app, table, deps);
   registerBans(app, table, deps);

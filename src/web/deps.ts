@@ -5,14 +5,22 @@
  */
 import type { AuthService } from '../auth/types.ts';
 import type { Rollup, RollupResolution, StoredResult } from '../store/types.ts';
+import type { LiveHub } from './live.ts';
 import type { Metrics } from './metrics.ts';
-import type { AckOutcome, ApprovalView, BanView, IncidentView, NotificationView, StatusView, TargetView, TimelineView } from './types.ts';
+import type { OverviewIndex } from './overview-index.ts';
+import type { AckOutcome, ApprovalView, BanView, ContactView, DeliveryView, GuardView, IncidentRow, IncidentStory, IncidentView, NotificationView, StatusView, TargetView, TestOutcome, TimelineView } from './types.ts';
 
 export type IngestKind = 'nagios' | 'icinga' | 'alertmanager';
 
 export interface WebDeps {
   auth: AuthService;
   metrics: Metrics;
+  /** Live news for /api/v1/events. */
+  live: LiveHub;
+  /** Every check's current row in the overview's orders (kept by the daemon as results arrive). */
+  overview: OverviewIndex;
+  /** A check's configuration as the console shows it (secrets masked); undefined when not configured. */
+  checkConfig(checkId: string): { type: string; interval_ms: number; retry_interval_ms: number; timeout_ms: number; max_attempts: number; options: Record<string, unknown> } | undefined;
   status(): StatusView;
   /** The configured targets, in config order. */
   targets(): TargetView[];
@@ -47,6 +55,21 @@ export interface WebDeps {
   ingest(kind: IngestKind, body: unknown): Promise<{ incidents: number[] }>;
   /** The bearer token /metrics requires (`web.metrics_token_secret`); undefined: loopback only. */
   metricsToken(): string | undefined;
+  // The console's incident, guard and notification pages (daemon-web-console.ts).
+  /** Incidents newest first (only open or only resolved ones, of a kind), below `before` when given. */
+  incidentRows(opts: { status?: 'open' | 'resolved' | undefined; kind?: 'outage' | 'attack' | undefined; before?: number | undefined; limit: number }): Promise<IncidentRow[]>;
+  /** One incident with every timeline record and its facts. */
+  incidentStory(id: number): Promise<IncidentStory | undefined>;
+  /** Bans in force and those of recent attack incidents (in force first, then newest), with the allow list. */
+  guardView(): Promise<GuardView>;
+  /** Why banning this address by hand is refused (the allow list), or undefined. */
+  banRefusal(address: string): string | undefined;
+  /** Deliveries about the newest incidents (and those being sent), newest first. */
+  deliveries(opts: { limit: number }): Promise<DeliveryView[]>;
+  /** The configured contacts. */
+  contacts(): ContactView[];
+  /** A test message through each of a contact's channels, like `mamoru notify test`; undefined: no such contact. */
+  testContact(name: string): Promise<TestOutcome[] | undefined>;
 }
 
 /** How the console is served, known once the server listens (the port may be 0 until then). */

@@ -19,16 +19,7 @@ export function langFromHeader(header: string | undefined): Lang {
   return ja >= 0 && (en < 0 || ja < en) ? 'ja' : 'en';
 }
 
-/** Is this an IANA zone this Node.js knows? */
-export function isTimeZone(zone: string): boolean {
-  if (zone.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isTimeZone } from '../auth/validate.ts';
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 function formatOf(lang: Lang, zone: string): Intl.DateTimeFormat {

@@ -45,9 +45,9 @@ export const Layout: FC<{ reader: Reader; section: SectionId | undefined; title:
           ))}
         </nav>
         <div class="who">
-          <span id="reader">
+          <a id="reader" href="/me" title={say(reader.lang, said('My language and time zone', '自分の言語とタイムゾーン'))}>
             {reader.name} ({reader.role}) · {reader.zone}
-          </span>
+          </a>
           {reader.csrf ? (
             <form method="post" action="/logout">
               <input type="hidden" name="csrf" value={reader.csrf} />{' '}

@@ -1,7 +1,9 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /**
- * The routes outside API v1: the status page, login and logout, the style sheet, /healthz and
- * /metrics. Each is declared in the route table right where it is registered.
+ * The routes outside API v1: the overview, check and target pages (their own files register
+ * them), the reader's settings, login and logout, the static files (style sheet, scripts, uPlot
+ * from its npm package), /healthz and /metrics; and the live event stream. Each is declared in
+ * the route table right where it is registered.
  */
 import { randomBytes } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
@@ -10,8 +12,12 @@ import { deleteCookie, setCookie } from 'hono/cookie';
 import { problem, type RouteTable, type WebEnv } from './access.ts';
 import type { WebDeps, WebSettings } from './deps.ts';
 import { LOGIN_CSRF_COOKIE, sameSecret, SESSION_COOKIE } from './guard.ts';
-import { LoginPage, StatusPage, STYLE } from './page.tsx';
-import { scopedStatus, who } from './scope.ts';
+import { registerCheckPages } from './console-check-routes.tsx';
+import { registerOverview } from './overview-routes.tsx';
+import { LoginPage, MePage, STYLE } from './page.tsx';
+import { readerOf } from './reader.ts';
+import { staticFile, STATIC_FILES } from './static/files.ts';
+import { targetFilter, who } from './scope.ts';
 
 const isLoopbackPeer = (a: string) => a === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
 
@@ -24,10 +30,39 @@ export function registerPages(app: OpenAPIHono<WebEnv>, table: RouteTable, deps:
     return c.html('<!doctype html>' + String(<LoginPage csrf={csrf} error={error} />), status);
   };
 
-  table.add({ method: 'GET', path: '/', role: 'viewer', api: false, summary: 'The status page (HTML; without a session: 303 to /login)' });
-  app.get('/', (c) => {
+  registerOverview(app, table, deps);
+  registerCheckPages(app, table, deps);
+
+  const mePage = async (c: Context<WebEnv>, saved: boolean, error?: string) => {
+    const prefs = await deps.auth.prefs(who(c));
+    return c.html('<!doctype html>' + String(<MePage reader={readerOf(c)} prefs={prefs} saved={saved} error={error} />), error ? 400 : 200);
+  };
+  table.add({ method: 'GET', path: '/me', role: 'viewer', api: false, summary: 'My settings (HTML): language and time zone' });
+  app.get('/me', (c) => mePage(c, c.req.query('saved') === '1'));
+  table.add({ method: 'POST', path: '/me', role: 'viewer', body: 'form-or-json', api: false, summary: 'Save my language and time zone (form: 303 back to /me)' });
+  app.post('/me', async (c) => {
     const p = who(c);
-    return c.html('<!doctype html>' + String(<StatusPage status={scopedStatus(c, deps)} user={{ name: p.name, role: p.role, csrf: p.csrf }} />));
+    // A token has no settings of its own: the page says so.
+    if (p.userId === null) return c.redirect('/me', 303);
+    const body = await c.req.parseBody();
+    const lang = body.lang === 'en' || body.lang === 'ja' ? body.lang : null;
+    const zone = typeof body.zone === 'string' && body.zone.trim() ? body.zone.trim().slice(0, 64) : null;
+    try {
+      await deps.auth.setPrefs(p, { lang, zone }, c.get('address'));
+    } catch (e) {
+      return mePage(c, false, (e as Error).message);
+    }
+    return c.redirect('/me?saved=1', 303);
+  });
+
+  table.add({ method: 'GET', path: '/api/v1/events', role: 'viewer', api: false, summary: 'Live news as server-sent events (check, incident, ban, delivery), limited to the reader\'s scope' });
+  app.get('/api/v1/events', (c) => {
+    const p = who(c);
+    // A stream answers only who asks for one (EventSource does); anything else would wait forever.
+    if (!(c.req.header('accept') ?? '').includes('text/event-stream')) return problem(c, 400, 'invalid', 'this is a stream of server-sent events: ask with Accept: text/event-stream (EventSource does)');
+    const stream = deps.live.open(p, targetFilter(c, deps), c.req.raw.signal);
+    if (!stream) return problem(c, 429, 'rate_limited', 'too many open event streams for you: close another tab first');
+    return new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' } });
   });
 
   table.add({ method: 'GET', path: '/login', role: 'public', api: false, summary: 'The login form (HTML)' });
@@ -64,6 +99,13 @@ export function registerPages(app: OpenAPIHono<WebEnv>, table: RouteTable, deps:
 
   table.add({ method: 'GET', path: '/static/mamoru.css', role: 'public', api: false, summary: 'The style sheet (no data)' });
   app.get('/static/mamoru.css', (c) => c.body(STYLE, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'max-age=3600' }));
+  for (const name of Object.keys(STATIC_FILES)) {
+    table.add({ method: 'GET', path: `/static/${name}`, role: 'public', api: false, summary: `${STATIC_FILES[name]!.summary} (no data)` });
+    app.get(`/static/${name}`, (c) => {
+      const f = staticFile(name);
+      return c.body(f.body, 200, { 'content-type': f.type, 'cache-control': 'max-age=3600' });
+    });
+  }
 
   // Browsers ask for it on every page; a 404 would be an error in their console.
   table.add({ method: 'GET', path: '/favicon.ico', role: 'public', api: false, summary: 'Nothing (204), so browsers stop asking' });

@@ -90,3 +90,100 @@ export interface NotificationView {
   kind: 'notified' | 'notify-failed';
   text: string;
 }
+
+/** One timeline record with its facts, as the console's incident page tells it. */
+export interface RecordView {
+  at: number;
+  kind: string;
+  text: string;
+  data?: Record<string, unknown> | undefined;
+}
+
+/** An incident with what the console tells of it: its kind, members in full, links and every record. */
+export interface IncidentStory {
+  id: number;
+  target: string;
+  kind: 'outage' | 'attack';
+  status: 'open' | 'resolved';
+  severity: string;
+  title: string;
+  openedAt: number;
+  resolvedAt: number | null;
+  members: { key: string; kind: 'host' | 'service' | 'folded-host' | 'folded-target' | 'twin'; probe?: string | undefined; label: string; state: string; text: string; since: number; recoveredAt?: number | undefined }[];
+  links: { incident: number; relation: 'explains' | 'explained-by'; why: string }[];
+  records: RecordView[];
+}
+
+/** A row of the console's incident list. */
+export interface IncidentRow {
+  id: number;
+  target: string;
+  kind: 'outage' | 'attack';
+  status: 'open' | 'resolved';
+  severity: string;
+  title: string;
+  openedAt: number;
+  resolvedAt: number | null;
+}
+
+/** A ban as the guard page shows it: in force or ended, with who the address is and what it did. */
+export interface GuardBan {
+  address: string;
+  port: number | null;
+  proto: 'tcp' | 'udp' | null;
+  jail: string;
+  reason: string;
+  /** In force now (in the store and not past its end). */
+  active: boolean;
+  firstSeen: number;
+  lastSeen: number;
+  until: number | null;
+  banCount: number;
+  country: string | null;
+  countryName: string | null;
+  owner: string | null;
+  network: string | null;
+  /** The target whose jail banned it, from its attack incident (null: a manual ban, or not recorded). */
+  target: string | null;
+  incident: number | null;
+  /** The log lines that earned it (as the guard read them: hostile text, shown escaped). */
+  lines: string[];
+}
+
+/** The guard as the console shows it. */
+export interface GuardView {
+  bans: GuardBan[];
+  /** The allow list in force: configured entries and the automatic ones, each with why. */
+  allow: { cidr: string; why: string }[];
+}
+
+/** One message told (or not) to one contact's channel. */
+export interface DeliveryView {
+  incident: number;
+  target: string;
+  at: number;
+  /** `sending`: written to the outbox and not final yet. */
+  status: 'delivered' | 'failed' | 'sending';
+  contact: string;
+  channel: string;
+  subject: string;
+  attempts: { at: number; ok: boolean; status?: number | undefined; error?: string | undefined }[];
+  error: string | null;
+}
+
+/** A configured contact, for "send a test message". */
+export interface ContactView {
+  name: string;
+  language: string;
+  channels: string[];
+  targets: string[];
+  tags: string[];
+}
+
+/** One channel's answer to a test message. */
+export interface TestOutcome {
+  channel: string;
+  ok: boolean;
+  attempts: number;
+  error: string | null;
+}

@@ -11,6 +11,7 @@ import incidentKinds from './0004-incident-kinds.ts';
 import auth from './0005-auth.ts';
 import outbox from './0006-outbox.ts';
 import guard from './0007-guard.ts';
+import userPrefs from './0008-user-prefs.ts';
 
 /** The SQL dialects the shared store code speaks. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -29,6 +30,7 @@ export const migrations: Record<string, StoreMigration> = {
   '0005-auth': auth,
   '0006-outbox': outbox,
   '0007-guard': guard,
+  '0008-user-prefs': userPrefs,
 };
 
 /** The schema version a migration name stands for: `0003-rollups` is 3. */

@@ -1,0 +1,195 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/**
+ * The guard's page: bans in force and recent ones, each with its address, country (flag and
+ * code), network owner, jail, the log lines that earned it (hostile text: escaped, in a pre),
+ * first and last seen and when it ends; counts per country and per jail (bars are <meter>
+ * elements: no inline style under the CSP); the allow list in force; ban and unban forms.
+ */
+import type { FC } from 'hono/jsx';
+import { allows } from '../auth/types.ts';
+import { Csrf, flag, NoteLine, When, words, type C } from './pages-console-kit.tsx';
+import type { Reader } from './reader.ts';
+import type { GuardBan } from './types.ts';
+
+const BanRows: FC<{ bans: GuardBan[]; r: Reader; unban: boolean; id: string }> = ({ bans, r, unban, id }) => {
+  const t = words(r.lang);
+  if (!bans.length) return <p class="quiet" id={id}>{t('None.', 'ありません。')}</p>;
+  return (
+    <table id={id}>
+      <thead>
+        <tr>
+          <th>{t('Address', 'アドレス')}</th>
+          <th>{t('Country', '国')}</th>
+          <th>{t('Network owner', 'ネットワーク所有者')}</th>
+          <th>{t('Jail', 'ジェイル')}</th>
+          <th>{t('First seen', '初回')}</th>
+          <th>{t('Last seen', '最終')}</th>
+          <th>{t('Ends', '解除予定')}</th>
+          {unban ? <th></th> : null}
+        </tr>
+      </thead>
+      {bans.map((b) => (
+        <tbody data-ban={b.address} data-active={String(b.active)}>
+          <tr>
+            <td>
+              <code>{b.address}</code>
+              {b.port !== null ? <span class="quiet"> {`${b.proto ?? 'tcp'}/${b.port}`}</span> : null}
+              {b.banCount > 1 ? <span class="quiet"> ×{b.banCount}</span> : null}
+            </td>
+            <td class="country" title={b.countryName ?? undefined}>
+              {b.country ? `${flag(b.country)} ${b.country}` : '—'}
+              {b.countryName ? <div class="quiet">{b.countryName}</div> : null}
+            </td>
+            <td>
+              {b.owner ?? '—'}
+              {b.network ? <div class="quiet">{b.network}</div> : null}
+            </td>
+            <td>
+              {b.jail}
+              {b.target ? <div class="quiet">{b.target}</div> : null}
+            </td>
+            <td>
+              <When at={b.firstSeen} r={r} />
+            </td>
+            <td>
+              <When at={b.lastSeen} r={r} />
+            </td>
+            <td>{b.until === null ? t('never', '無期限') : <When at={b.until} r={r} />}</td>
+            {unban ? (
+              <td>
+                {b.active ? (
+                  <form method="post" action="/guard/unban">
+                    <Csrf r={r} />
+                    <input type="hidden" name="address" value={b.address} />
+                    <button type="submit">{t('Unban', '解除')}</button>
+                  </form>
+                ) : null}
+              </td>
+            ) : null}
+          </tr>
+          <tr class="why">
+            <td colspan={unban ? 8 : 7} class="text">
+              {b.incident !== null ? <a href={`/incidents/${b.incident}`}>#{b.incident}</a> : null} {b.reason}
+              {b.lines.length ? (
+                <details>
+                  <summary>{t(`${b.lines.length} log line${b.lines.length === 1 ? '' : 's'}`, `ログ ${b.lines.length} 行`)}</summary>
+                  <pre class="text logline">{b.lines.join('\n')}</pre>
+                </details>
+              ) : null}
+            </td>
+          </tr>
+        </tbody>
+      ))}
+    </table>
+  );
+};
+
+/** Counts of bans per key, most first, each with a bar. */
+const Counts: FC<{ title: string; rows: [string, number][]; r: Reader; id: string }> = ({ title, rows, id }) => {
+  const max = Math.max(1, ...rows.map(([, n]) => n));
+  return (
+    <table id={id} class="counts-table">
+      <thead>
+        <tr>
+          <th>{title}</th>
+          <th>#</th>
+          <th></th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([k, n]) => (
+          <tr>
+            <td>{k}</td>
+            <td>{n}</td>
+            <td>
+              <meter min={0} max={max} value={n}>
+                {n}
+              </meter>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+};
+
+function tally(bans: GuardBan[], key: (b: GuardBan) => string): [string, number][] {
+  const m = new Map<string, number>();
+  for (const b of bans) m.set(key(b), (m.get(key(b)) ?? 0) + 1);
+  return [...m.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 30);
+}
+
+export const GuardPage: FC<{ c: C; r: Reader; bans: GuardBan[]; allow: { cidr: string; why: string }[]; manage: boolean }> = ({ c, r, bans, allow, manage }) => {
+  const t = words(r.lang);
+  const operate = manage && allows(r.role, 'operator') && !!r.csrf;
+  const active = bans.filter((b) => b.active);
+  const ended = bans.filter((b) => !b.active);
+  return (
+    <div>
+      <h1>{t('Guard', 'ガード')}</h1>
+      <NoteLine c={c} r={r} />
+      <div data-live="guard" data-live-on="ban">
+        <p class="counts">
+          <span>{t(`${active.length} in force`, `遮断中 ${active.length} 件`)}</span>
+          <span>{t(`${ended.length} ended recently`, `最近解除 ${ended.length} 件`)}</span>
+        </p>
+        <section>
+          <h2>{t('Bans in force', '遮断中')}</h2>
+          <BanRows bans={active} r={r} unban={operate} id="bans-active" />
+        </section>
+        <section class="two">
+          <div>
+            <h2>{t('Bans per country', '国別の遮断数')}</h2>
+            <Counts title={t('Country', '国')} rows={tally(bans, (b) => (b.country ? `${flag(b.country)} ${b.country}` : '?'))} r={r} id="per-country" />
+          </div>
+          <div>
+            <h2>{t('Bans per jail', 'ジェイル別の遮断数')}</h2>
+            <Counts title={t('Jail', 'ジェイル')} rows={tally(bans, (b) => b.jail)} r={r} id="per-jail" />
+          </div>
+        </section>
+        <section>
+          <h2>{t('Recent bans that ended', '最近解除された遮断')}</h2>
+          <BanRows bans={ended} r={r} unban={false} id="bans-ended" />
+        </section>
+      </div>
+      {operate ? (
+        <section>
+          <h2>{t('Ban an address by hand', '手動で遮断')}</h2>
+          <form method="post" action="/guard/bans" class="inline" id="ban-form">
+            <Csrf r={r} />
+            <label>
+              {t('Address or network', 'アドレスまたはネットワーク')} <input name="address" required maxlength={64} placeholder="203.0.113.9" />
+            </label>{' '}
+            <label>
+              {t('Port (empty: every port)', 'ポート（空欄: すべて）')} <input name="port" type="number" min={1} max={65535} />
+            </label>{' '}
+            <label>
+              {t('Hours (empty: no end)', '時間（空欄: 無期限）')} <input name="hours" type="number" min={1} max={8760} value="24" />
+            </label>{' '}
+            <label>
+              {t('Reason', '理由')} <input name="reason" maxlength={200} />
+            </label>{' '}
+            <button type="submit">{t('Ban', '遮断')}</button>
+          </form>
+        </section>
+      ) : null}
+      {manage ? (
+        <section>
+          <h2>{t('Never banned (the allow list in force)', '遮断しないアドレス（有効な許可リスト）')}</h2>
+          <table id="allow-list">
+            <tbody>
+              {allow.map((a) => (
+                <tr>
+                  <td>
+                    <code>{a.cidr}</code>
+                  </td>
+                  <td>{a.why}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+    </div>
+  );
+};
