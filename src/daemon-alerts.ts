@@ -8,7 +8,6 @@ import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from './core/clock.ts';
 import type { CheckResult } from './core/result.ts';
-import { formatPerfdata } from './core/perfdata.ts';
 import { agentCause } from './notify/templates/cause.ts';
 import { NagiosState, stateByName } from './core/nagios.ts';
 import type { SecretLookup } from './core/secrets.ts';
@@ -16,8 +15,6 @@ import type { PlannedCheck } from './config/checks.ts';
 import type { Config } from './config/schema.ts';
 import { IncidentManager, type IncidentNews } from './incidents/manager.ts';
 import { Dispatcher } from './notify/dispatch.ts';
-import type { DetailRecord, IncidentDetails } from './notify/compose.ts';
-import { said } from './core/said.ts';
 import type { CheckState } from './state/check-state.ts';
 import { StateEngine, type EngineEvent, type Subject } from './state/engine.ts';
 import type { ExternalAlert } from './incidents/ingest.ts';
@@ -45,20 +42,12 @@ export interface AlertingDeps {
 }
 
 import { engineChecks } from './daemon-engine-checks.ts';
+import { incidentDetails, withLimits } from './daemon-details.ts';
 export { downtimeOf, engineChecks, hostCheckName } from './daemon-engine-checks.ts';
 
 /** How long a fix that worked has to show in its check (run again at once) before its update is sent anyway. */
 const FIX_SHOWS_MS = 3_000;
 
-/**
- * check_snmp's text names only the value (`SNMP CRITICAL - *1500*`); its limit is in the perfdata.
- * What people are told of an snmp check carries the plugin's whole line, as Nagios hands it on, so
- * the message can say "1,500 messages (limit 1,000)".
- */
-function withLimits(probe: string | undefined, result: CheckResult): CheckResult {
-  if (probe !== 'snmp' || !result.perfdata.some((p) => p.warn || p.crit)) return result;
-  return { ...result, text: `${result.text} | ${formatPerfdata(result.perfdata)}` };
-}
 
 export class Alerting {
   readonly engine = new StateEngine();
@@ -116,7 +105,7 @@ export class Alerting {
       clock: this.deps.clock,
       target: (name) => this.cfg.targets.find((t) => t.name === name),
       record: (id, kind, text, data) => this.incidents.record(id, kind, text, data, this.deps.clock.now()),
-      details: (id) => this.details(id),
+      details: (id) => incidentDetails(this.deps.store, this.actionGuard.approvals, this.deps.clock, id),
       // Every message goes through the durable outbox (notify/outbox.ts).
       outbox: this.deps.store,
     });
@@ -229,7 +218,7 @@ export class Alerting {
     const inc = this.incidents.openIncidents().find((i) => i.id === incidentId) ?? (target === undefined ? undefined : this.incidents.current(target));
     if (!inc || inc.id !== incidentId || this.stopped) return;
     const dispatcher = this.dispatcher;
-    void this.details(incidentId)
+    void incidentDetails(this.deps.store, this.actionGuard.approvals, this.deps.clock, incidentId)
       .then(({ records }) => {
         const changes = records.filter((r) => (r.at ?? 0) >= since);
         if (changes.length && !this.stopped) dispatcher.enqueue({ incident: inc, event: 'update', changes, level: 0 });
@@ -379,28 +368,6 @@ export class Alerting {
     const note = unremediated(target, service, ref);
     this.deps.log.warn({ room: 'runbooks', target: target.name, incident: incidentId, check: checkId, reason: note.reason }, note.text);
     void this.incidents.record(incidentId, 'evidence', note.text, { unremediated: note.reason, check: checkId }, this.deps.clock.now());
-  }
-
-  /**
-   * What runbooks and actions wrote into the timeline (`evidence`, `action`, a runbook's
-   * `escalated`), as they wrote it: compose words each record in the contact's language. An
-   * approval already given whose action has not ended has no record yet (an action's records come
-   * when it ends): it is told as under way, never as still waiting.
-   */
-  private async details(incidentId: number): Promise<IncidentDetails> {
-    const events = await this.deps.store.incidentEvents(incidentId);
-    const records: DetailRecord[] = events.filter((e) => e.kind === 'evidence' || e.kind === 'action' || e.kind === 'escalated').map(({ kind, text, data, at }) => ({ kind, text, data, at }));
-    const recorded = new Set(records.filter((r) => r.data?.status !== 'pending').map((r) => r.data?.approvalId));
-    for (const r of [...records]) {
-      const id = r.data?.approvalId;
-      if (r.data?.status !== 'pending' || typeof id !== 'string' || recorded.has(id)) continue;
-      const a = this.actionGuard.approvals.get(id);
-      if (a?.status !== 'approved') continue;
-      const by = a.by ? ` by ${a.by}` : '';
-      const say = said(`Approved${by}; mamoru is carrying it out now: ${a.text}.`, `承認された対応を実施しています${a.by ? `（承認: ${a.by}）` : ''}。`);
-      records.push({ kind: 'action', text: `approved${by}: ${a.text} (under way)`, data: { type: r.data.type, status: 'approved', approvalId: id, say }, at: a.decidedAt ?? this.deps.clock.now() });
-    }
-    return { records };
   }
 
   /** Sends what is gathered, waits for deliveries in flight (bounded by their own retry limits). */

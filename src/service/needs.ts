@@ -74,9 +74,9 @@ export function serviceNeeds(cfg: Config | undefined): ServiceNeeds {
   for (const jail of cfg.guard.jails)
     for (const src of jail.sources as Record<string, unknown>[]) {
       if (typeof src['state_file'] === 'string') write(src['state_file'], `log positions of jail ${jail.name}`);
-      if (Array.isArray(src['paths']))
+      if (Array.isArray(src['paths'])) {
         for (const p of src['paths'] as string[]) if (GLOB.test(p) ? !globReadable(p) : !worldReadable(p)) needs.rootOnlyLogs.push(p);
-      else if (typeof src['directory'] === 'string') {
+      } else if (typeof src['directory'] === 'string') {
         if (!worldReadable(src['directory'])) needs.rootOnlyLogs.push(src['directory']);
       } else needs.journal = true; // a source without files or a directory reads the system journal
     }
