@@ -75,6 +75,8 @@ test('POP3 brute force, SYN_RECV flood and slow greeting: attacker banned on 110
   await t.test('the ban is announced under an attack subject; the POP3 messages only refer to it', () => {
     const banned = [...client, ...ops].filter((x) => x.text.includes(attacker) && /banned|blocked|遮断|ブロック/.test(x.text));
     assert.ok(banned.some((x) => /攻撃|attack/i.test(x.subject)), shown([...client, ...ops]));
+    // The client's subject, word for word: a bare address (private: no country) is spaced from the Japanese.
+    assert.ok(client.some((x) => x.subject === `【攻撃を遮断】srv: ${attacker} による POP3 への総当たり攻撃をポート 110 で遮断`), client.map((x) => x.subject).join('\n'));
     // The outage it explains says the cause was found and is already blocked, naming the attack's incident.
     const elsewhere = banned.filter((x) => !/攻撃|attack/i.test(x.subject));
     assert.deepEqual(elsewhere.filter((x) => !/インシデント番号 #\d+|attack incident #\d+|遮断済み|already (banned|blocked)/.test(x.text)).map((x) => x.subject), [], shown(elsewhere));

@@ -105,7 +105,9 @@ export function composeAttack(contact: Pick<ContactConfig, 'name' | 'language' |
   const update = input.event === 'update';
 
   if (lang === 'ja') {
-    const subject = `【攻撃を遮断】${inc.target}: ${first.address}${cc ? `（${cc}）` : ''}${more > 0 ? ` ほか ${more} 件` : ''}${jaSpaced('による', verb(first, 'ja'), '')}${jaSpaced('を', ports, 'で遮断')}`;
+    const from = `${first.address}${cc ? `（${cc}）` : ''}${more > 0 ? ` ほか ${more} 件` : ''}`;
+    // A bare address before Japanese gets a space (`10.0.0.66 による`), as every Latin word here does.
+    const subject = `【攻撃を遮断】${inc.target}: ${from}${/[0-9A-Za-z]$/.test(from) ? ' ' : ''}${jaSpaced('による', verb(first, 'ja'), '')}${jaSpaced('を', ports, 'で遮断')}`;
     const rest = more - (byAddress.length - 1);
     const lines = [
       `${contact.name} 様`,
