@@ -9,20 +9,12 @@ import type { FC } from 'hono/jsx';
 import { said } from '../core/said.ts';
 import { formatTime, say, type Lang } from './i18n.ts';
 import { Layout } from './layout.tsx';
-import { bucketOf, type Bucket, type Counts, type OverviewRow, type Sort, type StateFilter, SORTS, STATE_FILTERS } from './overview-index.ts';
+import { bucketOf, type Bucket, type Counts, type OverviewQuery, type OverviewRow, type Sort, type StateFilter, SORTS, STATE_FILTERS } from './overview-index.ts';
 import type { Reader } from './reader.ts';
 import type { IncidentView, TargetView } from './types.ts';
 
-export interface OverviewFilters {
-  state?: StateFilter | undefined;
-  target?: string | undefined;
-  tag?: string | undefined;
-  type?: string | undefined;
-  q?: string | undefined;
-  sort: Sort;
-  view: 'list' | 'tree';
-  cursor?: string | undefined;
-}
+/** What the page's filter form holds: the index's query without its paging and scope, and the view. */
+export type OverviewFilters = Omit<OverviewQuery, 'limit' | 'see'> & { view: 'list' | 'tree' };
 
 export interface OverviewData {
   filters: OverviewFilters;

@@ -18,7 +18,7 @@ import { duration } from '../../core/schema.ts';
 import { expandPatterns, segmentRegex, type Expansion } from './file-glob.ts';
 import { findRotatedAway, parsePositions, placeAtStart, serializePositions, type SavedPosition } from './file-positions.ts';
 import { FollowedFile, type OpenRefusal } from './file-reader.ts';
-import { MAX_LINE_LENGTH } from './lines.ts';
+import { maxLineLengthOption } from './lines.ts';
 import { loadState, StateWriter } from './state-file.ts';
 import { defineSource, type LineBatch, type Source, type SourceContext } from './types.ts';
 
@@ -31,13 +31,7 @@ export const schema = z.strictObject({
   poll_interval: duration('safety poll for missed file events and new files matching a glob').prefault('5s'),
   rotate_wait: duration('a rotated-away file is still read until it has not grown for this long (daemons write to it until they reopen)').prefault('10s'),
   read_chunk: z.number().int().min(4096).max(64 * 1024 * 1024).default(1024 * 1024).meta({ description: 'bytes read at once' }),
-  max_line_length: z
-    .number()
-    .int()
-    .min(256)
-    .max(1024 * 1024)
-    .default(MAX_LINE_LENGTH)
-    .meta({ description: 'bytes of a line searched; a longer line keeps its head and tail (half each), counted and warned of' }),
+  max_line_length: maxLineLengthOption('bytes of a line searched; a longer line keeps its head and tail (half each), counted and warned of'),
   state_file: z.string().optional().meta({ description: 'where positions are kept; default `<state dir>/<source name>.file.json`' }),
 });
 

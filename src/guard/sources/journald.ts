@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { duration } from '../../core/schema.ts';
 import { parseJournalLine } from './journald-entry.ts';
-import { MAX_LINE_LENGTH } from './lines.ts';
+import { maxLineLengthOption } from './lines.ts';
 import { loadState, StateWriter } from './state-file.ts';
 import { defineSource, SourceError, type LineBatch, type LineMeta, type Source, type SourceContext } from './types.ts';
 
@@ -27,13 +27,7 @@ export const schema = z.strictObject({
   journalctl: z.string().default('journalctl').meta({ description: 'the journalctl program' }),
   from: z.enum(['end', 'start']).default('end').meta({ description: 'where the first start (no saved cursor) begins: new entries only, or everything in the journal' }),
   restart_delay: duration('wait before starting journalctl again after it exited; doubles up to a minute').prefault('1s'),
-  max_line_length: z
-    .number()
-    .int()
-    .min(256)
-    .max(1024 * 1024)
-    .default(MAX_LINE_LENGTH)
-    .meta({ description: 'characters of a message searched; a longer one keeps its head and tail (half each), counted and warned of' }),
+  max_line_length: maxLineLengthOption('characters of a message searched; a longer one keeps its head and tail (half each), counted and warned of'),
   state_file: z.string().optional().meta({ description: 'where the cursor is kept; default `<state dir>/<source name>.journald.json`' }),
 });
 

@@ -18,8 +18,13 @@
  * the position to save.
  */
 
+import { z } from 'zod';
+
 /** The default longest line, bytes (the sources' `max_line_length`, logtest's `--max-line-length`). */
 export const MAX_LINE_LENGTH = 16 * 1024;
+
+/** A source's `max_line_length` option (the file and journald sources say what a unit is). */
+export const maxLineLengthOption = (description: string) => z.number().int().min(256).max(1024 * 1024).default(MAX_LINE_LENGTH).meta({ description });
 
 /** What stands for the dropped middle of a line over the limit. */
 export const LONG_LINE_MARK = ' [...] ';
