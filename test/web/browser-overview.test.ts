@@ -112,6 +112,11 @@ test('a user who chose Japanese and Asia/Tokyo reads the pages in Japanese, time
     await page.goto(`${con.url}/checks/alpha/up?range=1h`);
     await page.waitForSelector('#plot[data-drawn="yes"] canvas');
     assert.match((await page.textContent('#now')) ?? '', /最終チェック: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d JST/);
+    // The plot's cursor names its instant in Japanese and in the user's zone, not US-style.
+    const over = await page.locator('#plot .u-over').boundingBox();
+    assert.ok(over);
+    await page.mouse.move(over.x + over.width / 2, over.y + over.height / 2);
+    assert.match((await page.textContent('#plot .u-legend .u-series:first-child .u-value')) ?? '', /^\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d$/);
     shots.push(await shot(page, 'check-ja'));
     await page.goto(`${con.url}/me`);
     assert.equal(await page.inputValue('#zone'), 'Asia/Tokyo');
