@@ -21,8 +21,12 @@ export function formatProblem(p: ConfigProblem): string {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly problems: ConfigProblem[]) {
-    super(`${problems.length} problem${problems.length === 1 ? '' : 's'} in the configuration:\n` + problems.map((p) => '  ' + formatProblem(p)).join('\n'));
+  /** `subject` names what was read when it is not mamoru's own config (an imported fail2ban or Nagios file). */
+  constructor(
+    readonly problems: ConfigProblem[],
+    subject = 'the configuration',
+  ) {
+    super(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${subject}:\n` + problems.map((p) => '  ' + formatProblem(p)).join('\n'));
     this.name = 'ConfigError';
   }
 }

@@ -94,9 +94,9 @@ export class InputBudget {
   }
 }
 
-/** Exit 2 with `file:line: message`, like a bad mamoru config. */
+/** Exit 2 with `file:line: message`, like a bad mamoru config, headed as the file being imported. */
 export function unreadable(file: string, message: string, line?: number): ConfigError {
-  return new ConfigError([{ file, ...(line ? { line } : {}), path: '', message }]);
+  return new ConfigError([{ file, ...(line ? { line } : {}), path: '', message }], 'what was to be imported');
 }
 
 export function isDir(path: string): boolean {

@@ -149,6 +149,9 @@ test('unreadable input: exit 2 with the file and line', async () => {
   const missing = await mamoru(['import', 'fail2ban', join(dir, 'nowhere')]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /nowhere: no such file/);
+  // Headed as the file being imported, not as a problem of mamoru's own config.
+  assert.match(missing.stderr, /1 problem in what was to be imported:/);
+  assert.doesNotMatch(missing.stderr, /in the configuration/);
 });
 
 test('interpolation is bounded: a loop and an expansion bomb are listed, the rest still imported', async () => {
