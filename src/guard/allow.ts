@@ -49,7 +49,12 @@ export interface AllowSources {
   env?: NodeJS.ProcessEnv;
   /** This machine's interfaces. @defaultValue os.networkInterfaces */
   interfaces?: () => NodeJS.Dict<os.NetworkInterfaceInfo[]>;
+  /** Milliseconds now, to age the machine's addresses. @defaultValue Date.now */
+  now?: () => number;
 }
+
+/** This machine's addresses are read again when older than this, so a new one (DHCP, an interface brought up) is never banned. */
+export const MACHINE_ADDRESSES_MAX_AGE_MS = 10_000;
 
 const LOOPBACK: AllowEntry[] = [
   { cidr: parseCidr('127.0.0.0/8')!, why: 'loopback' },
@@ -83,6 +88,7 @@ export class AllowList {
   private configured: AllowEntry[];
   private machine: AllowEntry[] = [];
   private session: AllowEntry[] = [];
+  private readAt = 0;
 
   constructor(
     private readonly options: AllowOptions & { ban_link_local?: boolean | undefined },
@@ -99,12 +105,14 @@ export class AllowList {
   /** Re-reads this machine's addresses (after DHCP or a new interface) and the SSH session. */
   refresh(): void {
     this.machine = machineEntries((this.sources.interfaces ?? os.networkInterfaces)());
+    this.readAt = (this.sources.now ?? Date.now)();
     const ssh = this.options.allow_ssh_session ? sshSessionAddress(this.sources.env ?? process.env) : undefined;
     this.session = ssh ? [{ cidr: parseIp(ssh)!, why: `operator's SSH session (${ssh})` }] : [];
   }
 
   /** Every entry, loopback first. */
   entries(): AllowEntry[] {
+    if ((this.sources.now ?? Date.now)() - this.readAt > MACHINE_ADDRESSES_MAX_AGE_MS) this.refresh();
     return [...LOOPBACK, ...this.machine, ...this.session, ...this.configured];
   }
 

@@ -101,6 +101,17 @@ describe('allow list', () => {
     assert.equal(list.isAllowed('2001:db8::a'), true);
   });
 
+  test("an address the machine gains later is allowed within 10 s, with no one calling refresh()", () => {
+    let now = 1_000_000;
+    const ifaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = {};
+    const list = new AllowList(base, { env: {}, interfaces: () => ifaces, now: () => now });
+    ifaces.eth0 = [{ address: '192.0.2.20', netmask: '255.255.255.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: false, cidr: '192.0.2.20/24' }];
+    now += 5_000;
+    assert.equal(list.refusal('192.0.2.20'), undefined, 'read at most every 10 s');
+    now += 5_001;
+    assert.equal(list.refusal('192.0.2.20'), '192.0.2.20 is allowed (this machine (eth0))');
+  });
+
   test("the operator's SSH session is allowed by default and not when turned off", () => {
     const env = { SSH_CONNECTION: '203.0.113.9 52000 192.0.2.10 22' };
     const on = new AllowList(allowSchema.parse({}), { env, interfaces: none });
