@@ -146,13 +146,18 @@ export class Alerting {
   /** After a restart: what the store says about checks and what people were told (open incidents). */
   async restore(states: ReadonlyMap<string, CheckState>): Promise<void> {
     await this.incidents.load(this.deps.clock.now());
-    this.engine.restore(states, this.incidents.told());
+    this.engine.restore(states, this.incidents.told(), await this.incidents.acknowledgements());
     // Messages owed from before the restart (a kill during settle or a send) go out now.
     await this.dispatcher.resume();
     // Questions to a person from before the restart are listed again; the runbook of each
     // still-open incident runs again and asks them with the same id (or gets the answer given meanwhile).
     const asked = await this.actionGuard.approvals.load().catch((err) => (this.deps.log.error({ err }, 'could not read the stored approvals'), []));
     if (asked.length) this.remediateOpen(new Set(asked.map((a) => a.target)));
+  }
+
+  /** The checks whose problem a person has acknowledged, restored after a restart too. */
+  acknowledgedChecks(): string[] {
+    return this.engine.acknowledgedChecks();
   }
 
   onResult(checkId: string, result: CheckResult): void {

@@ -93,6 +93,8 @@ export function webDeps(p: WebParts): WebDeps {
     const now = Date.now();
     return p.config().downtimes.some((d) => (d.targets.includes(r.target) || d.tags.some((t) => r.tags.includes(t))) && (d.checks.length === 0 || d.checks.includes(r.name)) && activeDowntime([downtimeOf(d)], now) !== undefined);
   });
+  // Problems acknowledged before a restart are shown as handled again (the engine restored them).
+  for (const id of p.alerting.acknowledgedChecks()) p.overview.acknowledgeCheck(id);
   let planned: { config: Config; checks: Map<string, PlannedCheck> } | undefined;
   const plannedCheck = (id: string) => {
     const config = p.config();

@@ -52,6 +52,21 @@ export class IncidentManager {
     return out;
   }
 
+  /**
+   * The problems a person acknowledged in each open incident (its last `acknowledged` record):
+   * the open service members that were already failing then, keyed by check id.
+   */
+  async acknowledgements(): Promise<Map<string, { by: string; comment: string; at: number }>> {
+    const out = new Map<string, { by: string; comment: string; at: number }>();
+    for (const inc of this.openIncidents()) {
+      const acked = (await this.opts.store.incidentEvents(inc.id)).filter((e) => e.kind === 'acknowledged').at(-1);
+      if (!acked) continue;
+      const ack = { by: String(acked.data?.by ?? ''), comment: String(acked.data?.comment ?? ''), at: acked.at };
+      for (const m of inc.members) if ((m.kind === 'service' || m.kind === 'twin') && open(m) && m.since <= acked.at) out.set(m.key, ack);
+    }
+    return out;
+  }
+
   openIncidents(): IncidentRecord[] {
     return [...this.byTarget.values()].filter((i) => i.status === 'open');
   }

@@ -63,9 +63,10 @@ export class StateEngine {
 
   /**
    * After a restart: the check states from the store, and which problems people were told of
-   * (the members of open incidents), so nothing is sent twice and nothing is forgotten.
+   * (the members of open incidents), so nothing is sent twice and nothing is forgotten; problems
+   * a person had acknowledged stay acknowledged (no reminder or escalation) until they recover.
    */
-  restore(states: ReadonlyMap<string, CheckState>, told: ReadonlySet<string>): void {
+  restore(states: ReadonlyMap<string, CheckState>, told: ReadonlySet<string>, acks: ReadonlyMap<string, { by: string; comment: string; at: number }> = new Map()): void {
     for (const [id, st] of states) {
       const c = this.checks.get(id);
       if (!c) continue;
@@ -74,7 +75,8 @@ export class StateEngine {
         if (h) h.check = { ...st, state: hostView(st.state) };
       } else {
         const s = this.services.get(id);
-        if (s) this.services.set(id, { ...s, check: st, notified: told.has(id) ? (st.state === NagiosState.OK ? NagiosState.CRITICAL : st.state) : NagiosState.OK });
+        const ack = st.state !== NagiosState.OK ? (acks.get(id) ?? null) : null;
+        if (s) this.services.set(id, { ...s, check: st, notified: told.has(id) ? (st.state === NagiosState.OK ? NagiosState.CRITICAL : st.state) : NagiosState.OK, ack });
       }
     }
     const statuses = computeStatuses(this.hosts, this.hostsPolicy);
@@ -293,6 +295,13 @@ export class StateEngine {
   tick(checkId: string, now: number): EngineEvent[] {
     const c = this.checks.get(checkId);
     return c && !c.isHostCheck ? this.service(c, { kind: 'tick' }, now) : [];
+  }
+
+  /** The checks whose problem a person has acknowledged (until they recover). */
+  acknowledgedChecks(): string[] {
+    const out: string[] = [];
+    for (const [id, s] of this.services) if (s.ack) out.push(id);
+    return out;
   }
 
   /** A person takes a problem: every failing service of the target is acknowledged. */

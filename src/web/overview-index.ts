@@ -171,6 +171,12 @@ export class OverviewIndex {
     for (const r of rows) this.apply(r, { ...r, handled: 'ack', rank: rankOf({ ...r, handled: 'ack' }) });
   }
 
+  /** One check's problem is acknowledged (after a restart: what the engine restored). */
+  acknowledgeCheck(id: string): void {
+    const r = this.byId.get(id);
+    if (r && r.lastCheck !== null && r.state !== 0 && r.handled !== 'ack') this.apply(r, { ...r, handled: 'ack', rank: rankOf({ ...r, handled: 'ack' }) });
+  }
+
   /** Moves a row where its new key puts it in each order, and tells the listeners what a page would see change. */
   private apply(old: OverviewRow, next: OverviewRow): void {
     const was = bucketOf(old);

@@ -81,4 +81,16 @@ contacts:
   } finally {
     await daemon.stop();
   }
+
+  // A restart keeps the acknowledgement: no reminder, and the overview still shows it handled.
+  const again = await Daemon.start({ configFile: file, log: silentLogger, webPort: 0 });
+  try {
+    const count = smtp.mails.length;
+    const api = await apiAs(again, 'viewer');
+    await until('the check run again after the restart', async () => /data-check="web1\/http"[^>]*data-bucket="handled"/.test(await (await api('/')).text()));
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(subjects().slice(count), [], 'no reminder after the restart either');
+  } finally {
+    await again.stop();
+  }
 });
