@@ -7,7 +7,7 @@
  */
 import type { FC } from 'hono/jsx';
 import { allows } from '../auth/types.ts';
-import { Csrf, flag, NoteLine, When, words, type C } from './pages-console-kit.tsx';
+import { Csrf, flag, NoteLine, regionName, When, words, type C } from './pages-console-kit.tsx';
 import type { Reader } from './reader.ts';
 import type { GuardBan } from './types.ts';
 
@@ -36,9 +36,9 @@ const BanRows: FC<{ bans: GuardBan[]; r: Reader; unban: boolean; id: string }> =
               {b.port !== null ? <span class="quiet"> {`${b.proto ?? 'tcp'}/${b.port}`}</span> : null}
               {b.banCount > 1 ? <span class="quiet"> ×{b.banCount}</span> : null}
             </td>
-            <td class="country" title={b.countryName ?? undefined}>
+            <td class="country" title={regionName(b.country, r.lang) ?? b.countryName ?? undefined}>
               {b.country ? `${flag(b.country)} ${b.country}` : '—'}
-              {b.countryName ? <div class="quiet">{b.countryName}</div> : null}
+              {regionName(b.country, r.lang) ?? b.countryName ? <div class="quiet">{regionName(b.country, r.lang) ?? b.countryName}</div> : null}
             </td>
             <td>
               {b.owner ?? '—'}

@@ -100,6 +100,17 @@ export function flag(code: string | null | undefined): string {
   return String.fromCodePoint(...[...code.toUpperCase()].map((ch) => 0x1f1e6 + ch.charCodeAt(0) - 65));
 }
 
+/** A country's name in the reader's language (`JP` -> `日本` / `Japan`), or undefined when the runtime does not know the code. */
+export function regionName(code: string | null | undefined, lang: string): string | undefined {
+  if (!code || !/^[A-Z]{2}$/.test(code)) return undefined;
+  try {
+    const name = new Intl.DisplayNames([lang], { type: 'region' }).of(code);
+    return name && name !== code ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A "next page" link keeping the filters. */
 export const Next: FC<{ path: string; params: Record<string, string | undefined>; cursor: string | null; r: Reader }> = ({ path, params, cursor, r }) => {
   if (cursor === null) return null;

@@ -105,6 +105,8 @@ test('the guard page shows each ban with its country, jail, target and log line;
     await logIn(p, con.url, 'admin', ADMIN_PASSWORD);
     await p.goto(`${con.url}/guard`);
     assert.match(await p.locator('h1').innerText(), /ガード/);
+    // The country is named in the reader's language, not the enrichment's English.
+    assert.match(await p.locator(`[data-ban="${RU}"] td.country`).innerText(), /RU\s+ロシア/);
     await shot(p, 'guard-ja');
   } finally {
     await ja.close();
