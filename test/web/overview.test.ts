@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import net, { type AddressInfo } from 'node:net';
 import { manyChecks } from '../../bench/web/many-checks.ts';
 import { ADMIN_PASSWORD, login, makeUser, withSession, type Console, type Session, startConsole } from './console.ts';
+import { logIn, openBrowser, shot } from './browser.ts';
 
 let con: Console;
 let admin: Session;
@@ -130,4 +131,33 @@ test('a viewer limited to client-a sees only alpha: no other rows, counts of its
   assert.equal(total(html), 1);
   assert.equal(rowsOf(await page(viewer, '/?target=beta')).length, 0);
   assert.ok(!(await page(viewer, '/?view=tree')).includes('t0001'));
+});
+
+test("in Chromium: the filter form and the next-page link walk one tag's checks by name", async () => {
+  const browser = await openBrowser();
+  try {
+    const tab = await browser.page();
+    await logIn(tab, con.url, 'admin', ADMIN_PASSWORD);
+    await tab.selectOption('#filters select[name=tag]', 'group-7');
+    await tab.selectOption('#filters select[name=sort]', 'name');
+    await Promise.all([tab.waitForURL(/tag=group-7/), tab.click('#filters button[type=submit]')]);
+    const ids = () => tab.locator('tr[data-check]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-check')!));
+    const first = await ids();
+    assert.equal(first.length, 100);
+    assert.deepEqual(first.slice(0, 3), ['t0007/c0', 't0007/c1', 't0007/c2']);
+    // The form keeps what was chosen.
+    assert.equal(await tab.inputValue('#filters select[name=tag]'), 'group-7');
+    await shot(tab, 'overview-10k-filtered-en');
+    await Promise.all([tab.waitForURL(/cursor=/), tab.click('#next-page')]);
+    const second = await ids();
+    assert.equal(second.length, 100);
+    assert.ok(second[0]! > first.at(-1)!, `${second[0]} after ${first.at(-1)}`);
+    assert.ok([...first, ...second].every((id) => Number(id.slice(1, 5)) % 10 === 7));
+    // Free text narrows to one target's ten checks.
+    await tab.fill('#filters input[name=q]', 't0107/');
+    await Promise.all([tab.waitForURL(/q=t0107/), tab.click('#filters button[type=submit]')]);
+    assert.deepEqual(await ids(), Array.from({ length: 10 }, (_, i) => `t0107/c${i}`));
+  } finally {
+    await browser.close();
+  }
 });
