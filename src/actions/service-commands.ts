@@ -10,6 +10,7 @@ import type { Executor, RunResult } from '../executors/types.ts';
 import { trimTrailingSlashes } from '../core/path.ts';
 import { lstatPaths, plainAbsolutePath } from '../inspect/file-trust.ts';
 import { hasSystemd } from '../inspect/service-state.ts';
+import { HELPER_PROGRAM, helperOf, helperRequestOf } from '../helper/client.ts';
 import { isApache, type ServiceConfig } from './service-config.ts';
 
 export type Verb = 'start' | 'stop' | 'restart' | 'reload' | 'config_test';
@@ -45,8 +46,17 @@ export function runnable(verb: Verb, argv: string[]): string[] {
   return LEAVES_DAEMON.includes(verb) ? ['sh', '-c', CAPTURE, `mamoru-${verb}`, ...argv] : argv;
 }
 
-/** The candidates for a verb, in order; empty when there is none (a restart then is stop + start). */
+/**
+ * The candidates for a verb, in order; empty when there is none (a restart then is stop + start).
+ * Through an executor that has a root helper (`mamoru helper`), one request to it instead: the
+ * helper derives the same candidates from its own reading of the config and runs them.
+ */
 export async function commandsFor(exec: Executor, svc: ServiceConfig, verb: Verb): Promise<string[][]> {
+  const direct = await directCommandsFor(exec, svc, verb);
+  return direct.length > 0 && helperOf(exec) ? [[HELPER_PROGRAM, verb === 'config_test' ? 'config-test' : verb, svc.name]] : direct;
+}
+
+async function directCommandsFor(exec: Executor, svc: ServiceConfig, verb: Verb): Promise<string[][]> {
   const configured = svc[verb];
   if (configured) return [verb === 'start' && svc.start_detached ? ['sh', '-c', DETACH, 'mamoru-start', ...configured] : configured];
   if (isApache(svc) && APACHE[verb] && (verb === 'config_test' || verb === 'reload')) return APACHE[verb]!;
@@ -69,7 +79,9 @@ export interface Ran {
 export async function runFirst(exec: Executor, candidates: string[][], timeoutMs: number, signal?: AbortSignal, verb?: Verb): Promise<Ran | undefined> {
   let last: Ran | undefined;
   for (const argv of candidates) {
-    const result = await exec.run(verb ? runnable(verb, argv) : argv, { timeoutMs, maxOutputBytes: 256 * 1024, signal });
+    const ask = helperRequestOf(argv);
+    const helper = ask && helperOf(exec);
+    const result = helper ? await helper(ask.verb, ask.service, { timeoutMs, signal }) : await exec.run(verb ? runnable(verb, argv) : argv, { timeoutMs, maxOutputBytes: 256 * 1024, signal });
     last = { argv, result };
     if (result.code !== 127) return last;
   }

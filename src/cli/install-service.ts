@@ -1,7 +1,7 @@
 /**
  * `mamoru install-service [--print] [--unit-dir DIR] [--user NAME] [--create-user] [--force]`:
  * writes the hardened systemd unit (src/service/unit.ts) for the config at /etc/mamoru/mamoru.yaml,
- * or prints it. It does not start anything: the operator runs systemctl.
+ * and the root helper's (src/service/helper-unit.ts) when the config has local services, or prints them. It does not start anything: the operator runs systemctl.
  */
 import type { Command } from 'commander';
 import { PATHS } from '../service/needs.ts';
@@ -27,9 +27,10 @@ export function registerInstallService(program: Command): void {
     .option('--create-user', 'create that user (useradd --system) when it does not exist')
     .option('--force', 'replace a different mamoru.service that is already there')
     .action(async (o: Options) => {
-      const { text, note } = buildUnit({ configFile: o.config, user: o.user, unitDir: o.unitDir });
+      const { text, helper, note } = buildUnit({ configFile: o.config, user: o.user, unitDir: o.unitDir });
       if (o.print) {
-        process.stdout.write(text);
+        // With local services, the root helper's unit follows (its first line names it).
+        process.stdout.write(helper ? `${text}\n${helper}` : text);
         if (note) process.stderr.write(`mamoru: ${note}\n`);
         return;
       }
@@ -37,9 +38,11 @@ export function registerInstallService(program: Command): void {
         const how = await createSystemUser(o.user);
         process.stdout.write(how === 'created' ? `created system user ${o.user} (home ${PATHS.stateDir}, no login shell)\n` : `user ${o.user} already exists\n`);
       }
-      const { path, changed } = writeUnit(o.unitDir, text, o.force === true);
-      process.stdout.write(changed ? `wrote ${path}\n` : `${path} is already this unit\n`);
+      for (const [unit, name] of [[text, 'mamoru.service'], ...(helper ? [[helper, 'mamoru-helper.service']] : [])] as [string, string][]) {
+        const { path, changed } = writeUnit(o.unitDir, unit, o.force === true, name);
+        process.stdout.write(changed ? `wrote ${path}\n` : `${path} is already this unit\n`);
+      }
       if (note) process.stdout.write(`note: ${note}\n`);
-      process.stdout.write('next: systemctl daemon-reload && systemctl enable --now mamoru\n');
+      process.stdout.write(`next: systemctl daemon-reload && systemctl enable --now ${helper ? 'mamoru-helper mamoru' : 'mamoru'}\n`);
     });
 }

@@ -32,6 +32,7 @@ const commands: Record<string, () => Promise<Register>> = {
   import: async () => (await import('./import.ts')).registerImport,
   'install-service': async () => (await import('./install-service.ts')).registerInstallService,
   doctor: async () => (await import('./doctor.ts')).registerDoctor,
+  helper: async () => (await import('./helper.ts')).registerHelper,
 };
 /** Commands registered by another command's module. */
 const aliases: Record<string, string> = { incident: 'incidents', approve: 'approvals', deny: 'approvals' };

@@ -10,6 +10,8 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, readlink, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { absolutePath } from '../core/schema.ts';
+import { helperControl } from '../helper/client.ts';
 import {
   CappedBuffer,
   checkArgv,
@@ -28,6 +30,9 @@ import {
 
 export const schema = z.strictObject({
   env: z.record(z.string(), z.string()).default({}).meta({ description: 'extra environment variables for every command (LC_ALL is C unless set here)' }),
+  helper: absolutePath('the socket of `mamoru helper`')
+    .optional()
+    .meta({ description: "the socket of `mamoru helper` (/run/mamoru/helper.sock): start, stop, restart, reload and config tests of this target's services are asked of that root helper, which runs the commands its own reading of the config gives; everything else runs as mamoru's user" }),
 });
 
 type Options = z.output<typeof schema>;
@@ -279,6 +284,8 @@ export function createLocalExecutor(options: Partial<Options> = {}): Executor {
   const running = new Set<ChildProcess>();
   return {
     name: 'local',
+    // The service actions ask this helper for what needs root (src/actions/service-commands.ts).
+    ...(options.helper ? { helper: helperControl(options.helper) } : {}),
     run: (argv, opts = {}) => runLocal(argv, opts, env, running),
     readFile: readLocalFile,
     async close() {

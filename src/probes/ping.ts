@@ -1,6 +1,7 @@
 /**
  * ping: ICMP echo, packet loss and round-trip average against warn/crit pairs (check_ping).
- * Uses a raw socket as root, so it works where no ping binary is installed.
+ * Uses a raw socket when it may open one (root, or CAP_NET_RAW as mamoru.service gives its user),
+ * so it works where no ping binary is installed; else the binary. The long output says which.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -29,7 +30,7 @@ export const schema = z.strictObject({
   packet_interval: duration('time between echo requests').prefault('200ms'),
   warning: rtaLoss('WARNING when RTA (ms) or loss (%) reaches this').prefault('100,20%'),
   critical: rtaLoss('CRITICAL when RTA (ms) or loss (%) reaches this').prefault('500,60%'),
-  method: z.enum(['auto', 'raw', 'binary']).default('auto').meta({ description: 'raw socket (root), the ping/fping binary, or auto' }),
+  method: z.enum(['auto', 'raw', 'binary']).default('auto').meta({ description: 'raw socket (root or CAP_NET_RAW), the ping/fping binary, or auto (the socket, else the binary when the socket is not permitted)' }),
 });
 
 export default defineProbe({
@@ -48,28 +49,41 @@ export default defineProbe({
       deadline: t0 + Math.max(ctx.timeoutMs - 250, ctx.timeoutMs * 0.8),
       signal: ctx.signal,
     };
-    let stats: PingStats;
+    let measured: Awaited<ReturnType<typeof measure>>;
     try {
-      stats = await measure(resolved.address, resolved.family, opts.method, echo);
+      measured = await measure(resolved.address, resolved.family, opts.method, echo);
     } catch (e) {
       return outcome(NagiosState.UNKNOWN, `PING UNKNOWN - ${(e as Error).message}`);
     }
-    return judge(stats, resolved.address, opts.warning, opts.critical);
+    const judged = judge(measured.stats, resolved.address, opts.warning, opts.critical);
+    return { ...judged, longOutput: measured.how };
   },
 });
 
 type Limits = { rtaMs: number; lossPct: number };
 
-const isRoot = () => process.getuid?.() === 0;
+/**
+ * Why a raw socket could not be opened, when that is a lack of the right (EPERM, EACCES: neither
+ * root nor CAP_NET_RAW) or of the addon (not built on this machine): then `auto` pings with the
+ * binary. The addon throws the bare strerror text, so the words are matched as well as the code.
+ */
+function rawUnavailable(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'EPERM' || err.code === 'EACCES' || /^(Operation not permitted|Permission denied)$/.test(err.message)) return `${err.message}: neither root nor CAP_NET_RAW`;
+  if (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_DLOPEN_FAILED') return 'the raw-socket addon is not built here';
+  return undefined;
+}
 
-async function measure(address: string, family: 4 | 6, method: 'auto' | 'raw' | 'binary', echo: EchoOptions): Promise<PingStats> {
-  if (method === 'binary' || (method === 'auto' && !isRoot())) return binaryEcho(address, family, echo);
+/** The measurement and how it was taken (the result's long output says which, so an operator can tell). */
+async function measure(address: string, family: 4 | 6, method: 'auto' | 'raw' | 'binary', echo: EchoOptions): Promise<{ stats: PingStats; how: string }> {
+  if (method === 'binary') return { stats: await binaryEcho(address, family, echo), how: 'ICMP echo by the ping program (method: binary)' };
+  // auto tries the socket whatever the uid: a service user with CAP_NET_RAW (mamoru.service gives it) opens it.
   try {
-    return await rawEcho(address, family, echo);
+    return { stats: await rawEcho(address, family, echo), how: 'ICMP echo over a raw socket' };
   } catch (e) {
-    // Root without CAP_NET_RAW (some containers): the binary may still be allowed to ping.
-    if (method === 'auto') return binaryEcho(address, family, echo);
-    throw new Error(`cannot open a raw ICMP socket: ${(e as Error).message} (run as root, or use method "binary")`);
+    const why = rawUnavailable(e);
+    if (method === 'auto' && why) return { stats: await binaryEcho(address, family, echo), how: `ICMP echo by the ping program: no raw socket (${why})` };
+    throw new Error(`cannot open a raw ICMP socket: ${(e as Error).message} (run as root or with CAP_NET_RAW, or use method "binary")`);
   }
 }
 

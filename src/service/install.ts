@@ -11,6 +11,7 @@ import { loadConfigFile } from '../config/load.ts';
 import { UsageError } from '../core/errors.ts';
 import { PATHS, serviceNeeds } from './needs.ts';
 import { unitText } from './unit.ts';
+import { HELPER_SOCKET, helperUnitText } from './helper-unit.ts';
 
 /** The bin/mamoru.js of this installation (src/service and dist/service are both two levels down). */
 export const INSTALLED_BIN = fileURLToPath(new URL('../../bin/mamoru.js', import.meta.url));
@@ -24,19 +25,29 @@ export interface InstallOptions {
   unitDir: string;
 }
 
-/** The unit for this machine, and a note when the config it will run is not there yet. */
-export function buildUnit(o: InstallOptions): { text: string; note?: string } {
+/**
+ * The unit for this machine, the root helper's when the config has services on a local target,
+ * and a note when the config it will run is not there yet (or does not use the helper).
+ */
+export function buildUnit(o: InstallOptions): { text: string; helper?: string; note?: string } {
   if (!USER.test(o.user)) throw new UsageError(`--user "${o.user.slice(0, 40)}": expected a user name like "mamoru" (lower case letters, digits, "_" and "-")`);
   const present = existsSync(o.configFile);
   // A config that does not validate is refused here, as the service would refuse to start with it.
   const cfg = present ? loadConfigFile(o.configFile).config : undefined;
-  const text = unitText({ node: process.execPath, bin: INSTALLED_BIN, configFile: o.configFile, user: o.user, version: pkg.version, needs: serviceNeeds(cfg) });
+  const needs = serviceNeeds(cfg);
+  const text = unitText({ node: process.execPath, bin: INSTALLED_BIN, configFile: o.configFile, user: o.user, version: pkg.version, needs });
+  if (needs.local.length > 0) {
+    const helper = helperUnitText({ node: process.execPath, bin: INSTALLED_BIN, configFile: o.configFile, user: o.user, version: pkg.version, local: needs.local });
+    const unhelped = cfg!.targets.filter((t) => (t.executor as { type?: string } | undefined)?.type === 'local' && t.services.length > 0 && (t.executor as { helper?: string }).helper === undefined).map((t) => t.name);
+    const note = unhelped.length > 0 ? `the local services of ${unhelped.join(', ')} need root to be started: add \`helper: ${HELPER_SOCKET}\` to their executor, so the daemon asks mamoru-helper.service` : undefined;
+    return note ? { text, helper, note } : { text, helper };
+  }
   return present ? { text } : { text, note: `${o.configFile} is not there yet: the unit grants no extra rights for logs; write the config, check it with \`mamoru doctor -c ${o.configFile}\`, then run install-service again` };
 }
 
 /** Writes the unit; refuses to replace a different one unless forced. Returns the path and whether it changed. */
-export function writeUnit(dir: string, text: string, force: boolean): { path: string; changed: boolean } {
-  const path = join(dir, 'mamoru.service');
+export function writeUnit(dir: string, text: string, force: boolean, name = 'mamoru.service'): { path: string; changed: boolean } {
+  const path = join(dir, name);
   let old: string | undefined;
   try {
     old = readFileSync(path, 'utf8');

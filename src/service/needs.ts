@@ -5,7 +5,7 @@
  * a token file, a store or guard positions kept elsewhere), each with the reason, so the unit can
  * say in a comment why it holds what it holds.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { authPaths } from '../config/web.ts';
@@ -27,6 +27,13 @@ export interface ServiceNeeds {
   lowPort: number | undefined;
   /** Directories outside the state directory the daemon writes to, each with what it writes there. */
   writes: { dir: string; why: string }[];
+  /**
+   * Services of local targets (`executor: { type: local }`): the root helper's, in a unit of its
+   * own. `direct`: a command of its own (or SysV, or no systemd here) starts it from the helper,
+   * so the daemon it starts would inherit the helper's sandbox; `pidDir`: where its stale pid
+   * file is removed before a start.
+   */
+  local: { name: string; direct: boolean; pidDir?: string | undefined }[];
 }
 
 const GLOB = /[*?[]/;
@@ -58,8 +65,17 @@ function outside(path: string, isDir: boolean): string | undefined {
 
 /** What the config asks of the service; `undefined` (no config yet) asks for nothing extra. */
 export function serviceNeeds(cfg: Config | undefined): ServiceNeeds {
-  const needs: ServiceNeeds = { rootOnlyLogs: [], journal: false, lowPort: undefined, writes: [] };
+  const needs: ServiceNeeds = { rootOnlyLogs: [], journal: false, lowPort: undefined, writes: [], local: [] };
   if (!cfg) return needs;
+  const systemd = existsSync('/run/systemd/system');
+  for (const target of cfg.targets) {
+    if ((target.executor as { type?: string } | undefined)?.type !== 'local') continue;
+    for (const s of target.services) {
+      if (needs.local.some((l) => l.name === s.name)) continue;
+      const direct = s.manager === 'command' || s.manager === 'sysv' || (s.manager === 'auto' && !systemd) || s.start !== undefined || s.restart !== undefined || s.reload !== undefined;
+      needs.local.push({ name: s.name, direct, pidDir: s.pid_file === undefined ? undefined : dirname(s.pid_file) });
+    }
+  }
   const write = (path: string | undefined, why: string, isDir = false) => {
     if (path === undefined || path === ':memory:') return;
     const dir = outside(path, isDir);

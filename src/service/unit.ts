@@ -52,8 +52,9 @@ export function unitText(o: UnitOptions): string {
     '# Install: systemctl daemon-reload && systemctl enable --now mamoru; reload the config: systemctl reload mamoru.',
     '[Unit]',
     'Description=mamoru: watches servers, fixes routine failures, blocks attackers',
-    'After=network-online.target',
-    'Wants=network-online.target',
+    // The root helper for local services (helper-unit.ts), when the config has such services.
+    `After=network-online.target${o.needs.local.length > 0 ? ' mamoru-helper.service' : ''}`,
+    `Wants=network-online.target${o.needs.local.length > 0 ? ' mamoru-helper.service' : ''}`,
     '',
     '[Service]',
     // mamoru does not speak sd_notify: systemd counts it started once the process runs.

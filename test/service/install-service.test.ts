@@ -111,6 +111,57 @@ describe('mamoru install-service', () => {
     assert.equal(v.output, '');
   });
 
+  test('local services: a second unit for the root helper, sandboxed when systemd starts them, verified; the daemon wants it', async (t) => {
+    if (needs(t, { commands: ['systemd-analyze'] })) return;
+    const units = join(dir, 'helper');
+    const write = (name: string, service: string, helper = true) => {
+      const file = join(dir, name);
+      writeFileSync(file, ['targets:', '  - name: self', '    address: 127.0.0.1', `    executor: { type: local${helper ? ', helper: /run/mamoru/helper.sock' : ''} }`, `    services: [${service}]`, '    checks: [{ type: ping }]', ''].join('\n'));
+      return file;
+    };
+    const viaSystemd = write('systemd.yaml', '{ name: apache2, manager: systemd, ports: [80], pid_file: /run/apache2/apache2.pid }');
+    const printed = await mamoru(['install-service', '--print', '-c', viaSystemd]);
+    assert.equal(printed.code, 0, printed.stderr);
+    const [daemon, helper] = printed.stdout.split(/\n(?=# mamoru-helper\.service, written by)/);
+    assert.ok(helper, `--print shows the helper's unit after the daemon's:\n${printed.stdout}`);
+    assert.deepEqual(values(daemon!, 'Wants'), ['network-online.target mamoru-helper.service']);
+    assert.deepEqual(values(daemon!, 'After'), ['network-online.target mamoru-helper.service']);
+    assert.deepEqual(values(helper, 'ExecStart'), [`${process.execPath} ${BIN} helper --config ${viaSystemd} --socket /run/mamoru/helper.sock --group mamoru`]);
+    assert.deepEqual(values(helper, 'User'), [], 'the helper runs as root');
+    for (const line of ['ProtectSystem=strict', 'NoNewPrivileges=yes', 'RestrictAddressFamilies=AF_UNIX', 'RuntimeDirectory=mamoru', 'PrivateTmp=yes', 'ReadWritePaths=-/run/apache2']) assert.ok(helper.split('\n').includes(line), `missing ${line}:\n${helper}`);
+
+    const wrote = await mamoru(['install-service', '-c', viaSystemd, '--unit-dir', units]);
+    assert.equal(wrote.code, 0, wrote.stderr);
+    assert.equal(wrote.stdout, `wrote ${join(units, 'mamoru.service')}\nwrote ${join(units, 'mamoru-helper.service')}\nnext: systemctl daemon-reload && systemctl enable --now mamoru-helper mamoru\n`);
+    assert.equal(readFileSync(join(units, 'mamoru-helper.service'), 'utf8'), helper);
+    assert.equal(readFileSync(join(units, 'mamoru.service'), 'utf8') + '\n' + helper, printed.stdout);
+    for (const unit of ['mamoru.service', 'mamoru-helper.service']) {
+      const v = verify(join(units, unit));
+      assert.equal(v.status, 0, v.output);
+      assert.equal(v.output, '', `systemd-analyze verify has nothing to say about ${unit}`);
+    }
+
+    // A service started by its own command would inherit a sandbox (no network): none, said why.
+    const own = write('own.yaml', '{ name: toy, manager: command, start: [/usr/local/bin/toy], ports: [8080] }', false);
+    const r = await mamoru(['install-service', '--print', '-c', own]);
+    assert.equal(r.code, 0, r.stderr);
+    const ownHelper = r.stdout.split(/\n(?=# mamoru-helper\.service, written by)/)[1]!;
+    assert.doesNotMatch(ownHelper, /^(ProtectSystem|RestrictAddressFamilies)=/m);
+    assert.match(ownHelper, /# No sandbox: these services are started by their own command or SysV script from this process,\n# and would inherit it \(no network, a read-only system\):\n#   toy\n/);
+    assert.deepEqual(values(ownHelper, 'KillMode'), ['process']);
+    assert.match(r.stderr, /^mamoru: the local services of self need root to be started: add `helper: \/run\/mamoru\/helper\.sock` to their executor/);
+    const file = join(dir, 'own-helper.service');
+    writeFileSync(file, ownHelper);
+    const v = verify(file);
+    assert.equal(v.status, 0, v.output);
+    assert.equal(v.output, '');
+
+    // No local service: no helper unit.
+    const plain = join(dir, 'plain.yaml');
+    const none = await mamoru(['install-service', '--print', '-c', plain]);
+    assert.doesNotMatch(none.stdout, /mamoru-helper/);
+  });
+
   test('a config that does not validate is refused: the service would not start with it', async () => {
     const config = join(dir, 'bad.yaml');
     writeFileSync(config, 'targets:\n  - name: self\n    adress: 127.0.0.1\n');
