@@ -23,7 +23,7 @@
 // dist/build-started is written first and renamed to dist/build-stamp last: the stamp's time is
 // when the build began, so bin/mamoru.js counts an edit made during the build as newer.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -62,6 +62,22 @@ const moduleUrls = {
   },
 };
 
+/**
+ * zod's `z.locales` namespace brings its 64 languages (~370 KB, compiled at every start); mamoru
+ * never switches zod's language (config/problems.ts words the problems itself), and zod sets its
+ * English default from locales/en.js directly, so the namespace holds English only here.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      if (!/[\\/]zod[\\/]v4[\\/](classic[\\/]external|mini[\\/]external|core[\\/]index)\.js$/.test(args.importer)) return undefined;
+      return { path: join(dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: "export { default as en } from './en.js';\n", resolveDir: dirname(args.path), loader: 'js' }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(join(outdir, 'cli'), { recursive: true });
 writeFileSync(join(outdir, 'build-started'), '');
@@ -85,7 +101,7 @@ await build({
   sourcesContent: false, // the package ships src/ itself
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [moduleUrls],
+  plugins: [moduleUrls, zodEnglishOnly],
 });
 
 writeFileSync(join(outdir, 'cli', 'main.js'), "// The command line, bundled in ../mamoru.js (scripts/build.mjs).\nexport * from '../mamoru.js';\n");

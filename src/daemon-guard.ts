@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from './core/clock.ts';
 import type { GuardConfig } from './config/guard.ts';
-import { cutConnections, firewalls, reconcile, type Firewall } from './firewall/index.ts';
+import { cutConnections, driftOf, firewalls, reconcile, type Firewall } from './firewall/index.ts';
+import type { EarlyRestore } from './firewall/restore-early.ts';
 import { AllowList } from './guard/allow.ts';
 import type { GuardFigures } from './web/metrics.ts';
 import { Enricher, type Enrichment } from './guard/enrich/enrich.ts';
@@ -38,6 +39,26 @@ export interface GuardWiring {
   incidents: IncidentManager;
   /** Passes an incident's news on to the dispatcher. */
   tell(news: IncidentNews): void;
+  /** At start: what `mamoru start` restored before the daemon was loaded (firewall/restore-early.ts). */
+  early?: EarlyRestore | undefined;
+  /** The store's file (Store.location), to tell whether the early restore read the same one. */
+  storeLocation?: string | undefined;
+}
+
+/**
+ * The early restore, when it built the table this guard's config asks for from the store this
+ * daemon opened (then the first reconcile only checks the kernel); else undefined.
+ */
+function earlyFor(cfg: GuardConfig, w: GuardWiring): Extract<EarlyRestore, { done: true }> | undefined {
+  const e = w.early;
+  if (!e) return undefined;
+  if (!e.done) {
+    w.log.debug(`the firewall is restored by the full start: ${e.why}`);
+    return undefined;
+  }
+  const fw = cfg.firewall as { type: string; table?: string; priority?: number; forward?: boolean };
+  const same = fw.type === 'nftables' && fw.table === e.layout.table && fw.priority === e.layout.priority && fw.forward === e.layout.forward && (e.store ?? ':memory:') === w.storeLocation;
+  return same ? e : undefined;
 }
 
 export function createFirewall(cfg: GuardConfig, log: Logger): Firewall {
@@ -100,6 +121,7 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
   if (cfg.jails.length === 0) return undefined;
   const log = w.log.child({ room: 'guard' });
   const firewall = createFirewall(cfg, log);
+  let early = earlyFor(cfg, w);
   const enricher = new Enricher(cfg.enrich);
   const banIncident = new Map<AppliedBan, Promise<{ incidentId: number; individual: boolean }>>();
   /** Resolves a ban's wait for its enrichment (the attack's message waits for it, bounded). */
@@ -173,6 +195,13 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
         : undefined,
       connectionIntervalMs: cfg.connection_table.interval,
       reconcile: async (wanted, now) => {
+        if (early) {
+          // The first reconcile (at start) after the early restore: one read, and nothing done when equal.
+          const e = early;
+          early = undefined;
+          const state = await firewall.state?.().catch(() => undefined);
+          if (state && driftOf(wanted, state, now).length === 0) return `firewall restored before the daemon loaded (${e.bans} stored ban${e.bans === 1 ? '' : 's'} in one nft transaction, ${e.ms} ms); the kernel holds every ban in force`;
+        }
         const r = await reconcile(wanted, firewall, now);
         const parts = [r.added.length ? `put back ${r.added.map((b) => b.address).join(', ')}` : '', r.removed.length ? `removed ${r.removed.map((b) => b.address).join(', ')}` : ''].filter(Boolean);
         return parts.length ? `firewall reconciled: ${parts.join('; ')}` : undefined;

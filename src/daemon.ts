@@ -15,6 +15,7 @@ import { createLogger, type Logger } from './core/log.ts';
 import { Alerting } from './daemon-alerts.ts';
 import { createGuard, guardFigures, reloadGuard, type GuardWiring } from './daemon-guard.ts';
 import type { Guard } from './guard/guard.ts';
+import { configCache } from './config/cache.ts';
 import { loadConfigFile, type LoadedConfig } from './config/load.ts';
 import { planChecks, type PlannedCheck } from './config/checks.ts';
 import type { Config } from './config/schema.ts';
@@ -23,7 +24,8 @@ import { initialState, nextState, type CheckState } from './state/check-state.ts
 import { stores } from './store/index.ts';
 import type { CheckStateRecord, Store } from './store/types.ts';
 import { Metrics } from './web/metrics.ts';
-import { startWeb, type WebServer } from './web/server.tsx';
+import type { WebServer } from './web/server.tsx';
+import type { EarlyRestore } from './firewall/restore-early.ts';
 import { incidentView, webDeps } from './daemon-web.ts';
 import { LiveHub, tapStore } from './web/live.ts';
 import { OverviewIndex } from './web/overview-index.ts';
@@ -48,6 +50,10 @@ export interface DaemonOptions {
    * data directory and the log names the file.
    */
   announce?: (text: string) => void;
+  /** The stored bans put back before the daemon was loaded (`mamoru start`): the guard checks, not redoes. */
+  early?: Promise<EarlyRestore>;
+  /** Where the parsed config is cached between starts (the store's directory; config/cache.ts). */
+  configCacheDir?: string | undefined;
 }
 
 interface Entry {
@@ -95,7 +101,8 @@ export class Daemon {
 
   /** Loads and validates the config first: a bad config throws ConfigError before anything starts. */
   static async start(opts: DaemonOptions): Promise<Daemon> {
-    const loaded = loadConfigFile(opts.configFile);
+    const cache = opts.configCacheDir === undefined ? undefined : configCache(opts.configCacheDir);
+    const loaded = loadConfigFile(opts.configFile, { cache });
     const cfg = loaded.config;
     const log = opts.log ?? createLogger(cfg.log.level);
     const clock = opts.clock ?? systemClock;
@@ -124,10 +131,13 @@ export class Daemon {
       await daemon.alerting.restore(new Map([...daemon.entries].map(([id, e]) => [id, e.state])));
       // The firewall is restored from the store first, then the guard reads its logs, then checks
       // start (issue 16): no gap in which a stored ban is missing from the kernel.
-      daemon.guard = createGuard(cfg.guard, daemon.guardWiring());
+      const early = await opts.early;
+      daemon.guard = createGuard(cfg.guard, { ...daemon.guardWiring(), early, storeLocation: store.location });
       await daemon.guard?.start();
       scheduler.start();
       if (cfg.web.enabled) {
+        // The web room (hono, the API's schemas, the pages) is loaded once the checks run.
+        const { startWeb } = await import('./web/server.tsx');
         const d = daemon;
         daemon.web = await startWeb(
           webDeps({ status: () => d.status(), config: () => d.loaded.config, secret: (name) => d.secret(name), alerting: d.alerting, store, metrics, auth, runNow: (id) => scheduler.runNow(id), log, live: d.live, overview: d.overview }),
@@ -149,6 +159,8 @@ export class Daemon {
     // (no web room; the scheduler's timer is unreferenced so tests and stop() never hang on it).
     daemon.timers.push(setInterval(() => void daemon!.flushStates(), STATE_FLUSH_MS));
     daemon.timers.push(setInterval(() => void daemon!.maintain(), MAINTAIN_MS).unref());
+    // Read from the YAML this time: kept for the next start (the store's directory exists now).
+    if (cache && !loaded.cached) cache.put(loaded.text, loaded.data);
     log.info({ config: opts.configFile, checks: daemon.entries.size, store: store.location }, `mamoru ${pkg.version} watching ${plural(cfg.targets.length, 'target')} with ${plural(daemon.entries.size, 'check')}`);
     return daemon;
   }

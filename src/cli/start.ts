@@ -5,9 +5,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { defaultConfigText, discoverThisMachine } from '../config/discover.ts';
-import { createLogger } from '../core/log.ts';
-import { Daemon } from '../daemon.ts';
+import type { Daemon } from '../daemon.ts';
+import { restoreEarly, storeDirOf } from '../firewall/restore-early.ts';
 import { DEFAULT_CONFIG_FILE } from './paths.ts';
 
 export function registerStart(program: Command): void {
@@ -17,8 +16,13 @@ export function registerStart(program: Command): void {
     .option('-c, --config <file>', 'the config file', DEFAULT_CONFIG_FILE)
     .addOption(new Option('--port <port>', 'serve the web UI on this port instead of web.port').argParser((v) => Number(v)))
     .action(async (opts: { config: string; port?: number }) => {
-      const bootLog = createLogger();
+      // The stored bans go back into the kernel first, from a few small modules, while the rest
+      // of mamoru (the daemon, loaded below) is not loaded yet: the fork of nft is cheap now, and
+      // the kernel holds them within a fraction of a second of the spawn (firewall/restore-early.ts).
+      const early = existsSync(opts.config) ? restoreEarly(opts.config) : undefined;
       if (!existsSync(opts.config)) {
+        const [{ createLogger }, { defaultConfigText, discoverThisMachine }] = await Promise.all([import('../core/log.ts'), import('../config/discover.ts')]);
+        const bootLog = createLogger();
         const web = { host: '127.0.0.1', port: opts.port ?? 8484 };
         bootLog.info(`no config at ${opts.config}: looking at this machine to write one`);
         const found = await discoverThisMachine({ skipPorts: [web.port] });
@@ -55,8 +59,11 @@ export function registerStart(program: Command): void {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGHUP', () => daemon?.reload());
+      const { Daemon } = await import('../daemon.ts');
       daemon = await Daemon.start({
         configFile: opts.config,
+        ...(early ? { early } : {}),
+        configCacheDir: storeDirOf(opts.config),
         ...(opts.port !== undefined ? { webPort: opts.port } : {}),
         ...(tty ? { announce: (text: string) => void tty.write(`\n${text}\n`) } : {}),
       });

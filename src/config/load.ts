@@ -6,6 +6,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../core/errors.ts';
+import type { ConfigCache } from './cache.ts';
 import { configSchema, type Config } from './schema.ts';
 import { explainIssue, formatPath } from './problems.ts';
 
@@ -21,6 +22,10 @@ export interface LoadedConfig {
   file: string;
   text: string;
   config: Config;
+  /** What the YAML gave, before the schema (for the config cache, config/cache.ts). */
+  data: unknown;
+  /** True when `data` came from the cache (the YAML was not parsed). */
+  cached: boolean;
 }
 
 /** Walks the zod schema along a path to list the keys the object there accepts. */
@@ -77,6 +82,25 @@ function nodeAt(doc: Document, path: PropertyKey[]): { node: Node | undefined; k
  * @param file shown in messages (the path, or `<stdin>`)
  */
 export function parseConfig(text: string, file: string): Config {
+  return read(text, file).config;
+}
+
+/** The schema over data: the result, or undefined when it refuses (or throws) and the full read must say why. */
+function fromData(data: unknown): Config | undefined {
+  try {
+    const parsed = configSchema.safeParse(data, { reportInput: true });
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** parseConfig, with the data before the schema; `cached` (data of this very text) skips the YAML when the schema takes it. */
+function read(text: string, file: string, cached?: unknown): { config: Config; data: unknown } {
+  if (cached !== undefined) {
+    const config = fromData(cached);
+    if (config) return { config, data: cached };
+  }
   if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) throw tooLarge(file);
   const lineCounter = new LineCounter();
   const place = (offset: number | undefined) => {
@@ -129,7 +153,7 @@ export function parseConfig(text: string, file: string): Config {
     // A schema never throws on data; if one ever does, it is still a problem with this file, said as one.
     throw new ConfigError([{ file, line: 1, path: '', message: `the config could not be checked: ${(e as Error).message.split('\n')[0]}` }]);
   }
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return { config: parsed.data, data };
   for (const issue of parsed.error.issues) {
     for (const m of explainIssue(issue, (p) => knownKeysAt(configSchema, data, p))) {
       const { node, keyNode } = nodeAt(doc, m.path);
@@ -167,8 +191,11 @@ function readBounded(file: string): string {
   }
 }
 
-/** Reads and validates a config file. Throws ConfigError (also for a file that cannot be read). */
-export function loadConfigFile(file: string): LoadedConfig {
+/**
+ * Reads and validates a config file. Throws ConfigError (also for a file that cannot be read).
+ * With a cache (the daemon's start), the YAML of a text read before is not parsed again.
+ */
+export function loadConfigFile(file: string, opts: { cache?: ConfigCache | undefined } = {}): LoadedConfig {
   let text: string;
   try {
     text = readBounded(file);
@@ -178,5 +205,7 @@ export function loadConfigFile(file: string): LoadedConfig {
     const why = code === 'ENOENT' ? 'no such file; create it, or run "mamoru start" without a config to have one written for this machine' : (e as Error).message;
     throw new ConfigError([{ file, path: '', message: `cannot read the config: ${why}` }]);
   }
-  return { file, text, config: parseConfig(text, file) };
+  const cached = opts.cache?.get(text);
+  const { config, data } = read(text, file, cached);
+  return { file, text, config, data, cached: cached !== undefined && data === cached };
 }

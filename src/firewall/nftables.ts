@@ -14,7 +14,8 @@
 import { z } from 'zod';
 import { containsCidr, formatCidr, parseCidr, type Cidr } from '../guard/address.ts';
 import { localRunner } from './run.ts';
-import { checkAddress, checkBan, parseUntilComment, secondsLeft, untilComment, type CheckedBan } from './rule.ts';
+import { elementKey, elementText, setOf, SETS, setupLines, type SetName } from './nft-script.ts';
+import { checkAddress, checkBan, parseUntilComment, type CheckedBan } from './rule.ts';
 import { serialized } from './serial.ts';
 import { defineFirewall, FirewallError, type BanRule, type Proto } from './types.ts';
 
@@ -35,18 +36,6 @@ export const schema = z.strictObject({
 });
 
 type Options = z.output<typeof schema>;
-
-type SetName = 'ban4' | 'ban6' | 'port4' | 'port6';
-const SETS: SetName[] = ['ban4', 'ban6', 'port4', 'port6'];
-
-function setOf(c: Cidr, port: number | undefined): SetName {
-  return `${port === undefined ? 'ban' : 'port'}${c.family}` as SetName;
-}
-
-/** The element's key in nft syntax: `1.2.3.4`, `2001:db8::/64`, `1.2.3.4 . tcp . 110`. */
-function elementKey(r: { address: string; port?: number | undefined; proto?: Proto | undefined }): string {
-  return r.port === undefined ? r.address : `${r.address} . ${r.proto ?? 'tcp'} . ${r.port}`;
-}
 
 interface Held extends BanRule {
   set: SetName;
@@ -177,28 +166,11 @@ export default defineFirewall({
     }
 
     function element(b: CheckedBan): string {
-      const timeout = b.until === undefined ? '' : ` timeout ${secondsLeft(b.until, now())}s`;
-      return `${elementKey(b)}${timeout} comment "${untilComment(b.until)}"`;
+      return elementText(b, now());
     }
 
     async function setup(): Promise<void> {
-      const chains = [['input', true] as const, ['forward', o.forward] as const];
-      const lines = [`add table ${t}`];
-      for (const s of SETS) {
-        const key = `${s.endsWith('4') ? 'ipv4_addr' : 'ipv6_addr'}${s.startsWith('port') ? ' . inet_proto . inet_service' : ''}`;
-        lines.push(`add set ${t} ${s} { type ${key}; flags interval, timeout; }`);
-      }
-      for (const [chain, wanted] of chains) {
-        // Recreated each time (atomically, in the same transaction): a changed priority applies,
-        // the rules are never doubled, and the sets (the bans) are kept. Flushed before the
-        // delete because older kernels refuse to delete a chain that has rules.
-        lines.push(`add chain ${t} ${chain}`, `flush chain ${t} ${chain}`, `delete chain ${t} ${chain}`);
-        if (!wanted) continue;
-        lines.push(`add chain ${t} ${chain} { type filter hook ${chain} priority ${o.priority}; policy accept; }`);
-        lines.push(`add rule ${t} ${chain} ip saddr @ban4 drop`, `add rule ${t} ${chain} ip6 saddr @ban6 drop`);
-        lines.push(`add rule ${t} ${chain} ip saddr . meta l4proto . th dport @port4 drop`, `add rule ${t} ${chain} ip6 saddr . meta l4proto . th dport @port6 drop`);
-      }
-      await nft(lines.join('\n') + '\n', `setting up table ${t}`);
+      await nft(setupLines(o).join('\n') + '\n', `setting up table ${t}`);
       log.info({ table: t, priority: o.priority, forward: o.forward }, 'nftables table ready');
     }
 

@@ -105,7 +105,7 @@ export class Guard {
   async start(): Promise<void> {
     if (this.jails.length === 0) return;
     const { store, log, clock } = this.deps;
-    await this.deps.firewall.setup();
+    if (!this.deps.reconcile) await this.deps.firewall.setup(); // reconcile() sets up itself, once
     const now = clock.now();
     const all = await store.bans();
     await this.renote(all);
