@@ -118,6 +118,10 @@ export function webDeps(p: WebParts): WebDeps {
         .filter((i) => before === undefined || i.id < before)
         .slice(0, limit)
         .map(incidentView),
+    incidentPage: async (q) => {
+      const pg = await store.incidentPage(q);
+      return { ...pg, items: pg.items.map((i) => ({ ...incidentView(i), kind: i.kind ?? 'outage', openedAt: i.openedAt, resolvedAt: i.resolvedAt })) };
+    },
     incident: async (id) => {
       const inc = await store.incident(id);
       if (!inc) return undefined;
@@ -137,7 +141,7 @@ export function webDeps(p: WebParts): WebDeps {
       return true;
     },
     approvals: () =>
-      alerting.approvals.pending().map((a) => ({ id: a.id, action: a.action, target: a.target, service: a.service, text: a.text, requested_at: iso(a.requestedAt), expires_at: iso(a.expiresAt) })),
+      alerting.approvals.pending().map((a) => ({ id: a.id, action: a.action, target: a.target, service: a.service, text: a.text, requested_at: iso(a.requestedAt), expires_at: iso(a.expiresAt), ...(a.plan ? { plan: a.plan } : {}) })),
     decide: (id, approve, by) => (approve ? alerting.approvals.approve(id, by) : alerting.approvals.deny(id, by)),
     results: async (checkId, { limit, before }) => {
       if (before === undefined) return store.latestResults(checkId, limit);

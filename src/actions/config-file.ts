@@ -63,6 +63,12 @@ export function backupName(file: string, at: number): string {
   return `${file.replace(/^\/+/, '').replace(/\//g, '_')}.${stamp}`;
 }
 
+/** Where `backUp` will put `file` (its real path) in `dir`, the stamp left as the pattern (it is the time of the run): for an approval. */
+export async function plannedBackup(exec: Executor, file: string, dir: string): Promise<string> {
+  const real = await editableFile(exec, file).then((f) => f.real, () => file);
+  return `${trimTrailingSlashes(dir)}/${backupName(real, 0).replace(/\.\d{8}-\d{6}$/, '.YYYYMMDD-HHMMSS')}`;
+}
+
 export async function readConfig(exec: Executor, file: string): Promise<string> {
   return exec.readFile(file, { maxBytes: MAX_CONFIG_BYTES, timeoutMs: 15_000 });
 }

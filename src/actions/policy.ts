@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Clock, TimerHandle } from '../core/clock.ts';
 import { said } from '../core/said.ts';
 import { duration } from '../core/schema.ts';
-import type { Store } from '../store/types.ts';
+import type { ApprovalPlan, Store } from '../store/types.ts';
 import { actions, type ActionType } from './index.ts';
 import { targetOf, type ActionContext, type ActionDefinition, type ActionOutcome, type ActionRisk, type Described } from './types.ts';
 
@@ -71,6 +71,8 @@ export interface Approval {
   service: string;
   /** What would be done, in one line (the action's own description). */
   text: string;
+  /** Exactly what it will run and change, as data (absent on questions stored before it was kept). */
+  plan?: ApprovalPlan | undefined;
   requestedAt: number;
   expiresAt: number;
   status: ApprovalStatus;
@@ -108,19 +110,21 @@ export class Approvals {
   ) {}
 
   /** Registers a question; the promise settles on approve, deny or the timeout. */
-  request(info: Pick<Approval, 'action' | 'target' | 'service' | 'text'>, timeoutMs: number): { approval: Approval; decision: Promise<ApprovalStatus> } {
+  request(info: Pick<Approval, 'action' | 'target' | 'service' | 'text' | 'plan'>, timeoutMs: number): { approval: Approval; decision: Promise<ApprovalStatus> } {
     const again = [...this.all.values()].find((e) => e.restored && e.approval.status !== 'expired' && e.approval.action === info.action && e.approval.target === info.target && e.approval.service === info.service);
     if (again) {
       // The question asked before the restart: same id and deadline, or the answer it got since.
       again.restored = false;
       const approval = again.approval;
       approval.text = info.text;
+      if (info.plan) approval.plan = info.plan;
       if (approval.status !== 'pending') return { approval, decision: Promise.resolve(approval.status) };
       const decision = new Promise<ApprovalStatus>((resolve) => (again.resolve = resolve));
       return { approval, decision };
     }
     const now = this.clock.now();
-    const approval: Approval = { id: randomBytes(6).toString('hex'), ...info, requestedAt: now, expiresAt: now + timeoutMs, status: 'pending' };
+    const { plan, ...rest } = info;
+    const approval: Approval = { id: randomBytes(6).toString('hex'), ...rest, ...(plan ? { plan } : {}), requestedAt: now, expiresAt: now + timeoutMs, status: 'pending' };
     const decision = new Promise<ApprovalStatus>((resolve) => {
       const timer = this.clock.setTimeout(() => this.decide(approval.id, 'expired'), timeoutMs);
       this.all.set(approval.id, { approval, resolve, timer });
@@ -317,7 +321,7 @@ export async function runGuarded(guard: Guard, def: ActionDefinition<any>, ctx: 
     });
   }
   const text = described.text;
-  const { approval, decision } = guard.approvals.request({ action: def.type, target: targetOf(ctx), service: ctx.service.name, text }, guard.policy.ask_timeout);
+  const { approval, decision } = guard.approvals.request({ action: def.type, target: targetOf(ctx), service: ctx.service.name, text, plan: described.plan }, guard.policy.ask_timeout);
   // The instant the question lapses stays a number: the notify room words it in the reader's zone.
   const waiting = said(`Waiting for approval to ${described.say.en}.`, `${described.say.ja}について、承認をお待ちしています。`);
   const pending: ActionOutcome = {

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { inspectApacheWorkers, type ApacheWorkersEvidence } from '../inspect/apache-workers.ts';
 import { formatBytes } from '../inspect/types.ts';
 import type { RootFile } from '../inspect/file-trust.ts';
-import { backUp, ConfigFileError, editableFile, readConfig, restore, writeConfig } from './config-file.ts';
+import { backUp, ConfigFileError, editableFile, plannedBackup, readConfig, restore, writeConfig } from './config-file.ts';
 import { clearStalePidFile, commandsFor, describeCommands, runFirst, type Ran } from './service-commands.ts';
 import { processNames } from './service-config.ts';
 import { observeService, waitUntil } from './service-observe.ts';
@@ -147,7 +147,11 @@ export default defineAction({
     if ('refuse' in p) throw new Error(p.refuse);
     const en = p.edits.map((e) => `${e.directive} from ${e.from} to ${e.to}`).join(' and ');
     const ja = p.edits.map((e) => `${e.directive} の ${e.from} から ${e.to} へ`).join('、');
+    const how = await restartPlan(ctx);
+    const commands = [{ step: 'config test', candidates: await commandsFor(ctx.executor, ctx.service, 'config_test') }, ...('restart' in how ? [{ step: 'restart', candidates: how.restart }] : [{ step: 'stop', candidates: how.stop }, { step: 'start', candidates: how.start }])];
+    const changes = await Promise.all(p.edits.map(async (e) => ({ file: e.file, line: e.line, directive: e.directive, from: e.from, to: e.to, backup: await plannedBackup(ctx.executor, e.file, ctx.service.worker_limit.backup_dir) })));
     return {
+      plan: { commands, changes },
       text: `raise ${changeText(p)} in ${whereText(p)}, then restart Apache on ${targetOf(ctx)} (clients are cut for a few seconds)`,
       say: said(`raise Apache's ${en} on ${targetOf(ctx)}, then restart Apache (visitors are cut for a few seconds)`, `${targetOf(ctx)} の Apache の ${ja}の引き上げと、Apache の再起動（数秒間接続が切れます）`),
     };

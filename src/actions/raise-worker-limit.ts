@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { inspectApacheWorkers, type ApacheWorkersEvidence } from '../inspect/apache-workers.ts';
 import { formatBytes } from '../inspect/types.ts';
 import type { RootFile } from '../inspect/file-trust.ts';
-import { backUp, ConfigFileError, editableFile, readConfig, restore, writeConfig } from './config-file.ts';
+import { backUp, ConfigFileError, editableFile, plannedBackup, readConfig, restore, writeConfig } from './config-file.ts';
 import { commandsFor, describeCommands, runFirst } from './service-commands.ts';
 import { processNames } from './service-config.ts';
 import { verifyService } from './service-verify.ts';
@@ -84,7 +84,10 @@ export default defineAction({
   async describe(ctx, params) {
     const ev = await inspect(ctx);
     const to = Math.min(params.target ?? ctx.service.worker_limit.target ?? ev.limit * 2, params.maximum ?? ctx.service.worker_limit.maximum);
+    const commands = [{ step: 'config test', candidates: await commandsFor(ctx.executor, ctx.service, 'config_test') }, { step: 'reload', candidates: await commandsFor(ctx.executor, ctx.service, 'reload') }];
+    const changes = ev.file ? [{ file: ev.file, line: ev.line, directive: ev.directive, from: ev.configured ?? ev.limit, to, approximate: true, backup: await plannedBackup(ctx.executor, ev.file, ctx.service.worker_limit.backup_dir) }] : [];
     return {
+      plan: { commands, changes },
       text: `raise ${ev.directive} on ${targetOf(ctx)} from ${ev.limit} to about ${to}${ev.file ? ` in ${ev.file}:${ev.line}` : ''} (backup, config test, graceful reload)`,
       say: said(`raise Apache's ${ev.directive} on ${targetOf(ctx)} from ${ev.limit} to about ${to} (no restart)`, `${targetOf(ctx)} の Apache の ${jaLimit(ev.directive)}の ${ev.limit} から約 ${to} への引き上げ（再起動なし）`),
     };

@@ -24,10 +24,12 @@ export default defineAction({
   risk: 'service',
   async describe(ctx, params) {
     const test = params.config_test ? await commandsFor(ctx.executor, ctx.service, 'config_test') : [];
-    const reload = describeCommands(await commandsFor(ctx.executor, ctx.service, 'reload'));
+    const reloads = await commandsFor(ctx.executor, ctx.service, 'reload');
+    const reload = describeCommands(reloads);
     return {
       text: `reload ${ctx.service.name} on ${targetOf(ctx)} (${test.length ? `${describeCommands(test)}, then ` : ''}${reload})`,
       say: said(`reload ${ctx.service.name} on ${targetOf(ctx)}`, `${targetOf(ctx)} の ${ctx.service.name} の設定再読み込み`),
+      plan: { commands: [...(test.length ? [{ step: 'config test', candidates: test }] : []), { step: 'reload', candidates: reloads }], changes: [] },
     };
   },
   doing: (ctx) => said(`mamoru is reloading ${ctx.service.name} on ${targetOf(ctx)}.`, `${targetOf(ctx)} の ${ctx.service.name} に設定を再読み込みさせています。`),

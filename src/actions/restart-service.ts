@@ -33,9 +33,11 @@ export default defineAction({
   risk: 'service',
   rateGroup: 'restart',
   async describe(ctx) {
+    const p = await plan(ctx);
     return {
-      text: `restart ${ctx.service.name} on ${targetOf(ctx)} (${planText(await plan(ctx))})`,
+      text: `restart ${ctx.service.name} on ${targetOf(ctx)} (${planText(p)})`,
       say: said(`restart ${ctx.service.name} on ${targetOf(ctx)}`, `${targetOf(ctx)} の ${ctx.service.name} の再起動`),
+      plan: { commands: 'restart' in p ? [{ step: 'restart', candidates: p.restart }] : [{ step: 'stop', candidates: p.stop }, { step: 'start', candidates: p.start }], changes: [] },
     };
   },
   doing: (ctx) => said(`mamoru is restarting ${ctx.service.name} on ${targetOf(ctx)}.`, `${targetOf(ctx)} の ${ctx.service.name} を再起動しています。`),

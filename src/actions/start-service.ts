@@ -23,9 +23,11 @@ export default defineAction({
   rateGroup: 'restart',
   async describe(ctx) {
     const name = ctx.service.name;
+    const start = await commandsFor(ctx.executor, ctx.service, 'start');
     return {
-      text: `start ${name} on ${targetOf(ctx)} (${describeCommands(await commandsFor(ctx.executor, ctx.service, 'start'))})`,
+      text: `start ${name} on ${targetOf(ctx)} (${describeCommands(start)})`,
       say: said(`start ${name} on ${targetOf(ctx)}`, `${targetOf(ctx)} の ${name} の起動`),
+      plan: { commands: [{ step: 'start', candidates: start }], changes: [] },
     };
   },
   doing: (ctx) => said(`mamoru is starting ${ctx.service.name} on ${targetOf(ctx)}.`, `${targetOf(ctx)} の ${ctx.service.name} を起動しています。`),

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { Said } from '../core/said.ts';
 import type { Executor } from '../executors/types.ts';
+import type { ApprovalPlan } from '../store/types.ts';
 import type { ServiceConfig } from './service-config.ts';
 
 /**
@@ -76,6 +77,8 @@ export interface Described {
   text: string;
   /** What it would change, in each language, without a verb of tense: "raise MaxRequestWorkers on X from 5 to 10". */
   say: Said;
+  /** The same as data: each command's argv and each config change (the approval shows them one by one). */
+  plan?: ApprovalPlan | undefined;
 }
 
 /** Where an action runs and on what. */

@@ -12,6 +12,7 @@ import { silentLogger, type Logger } from '../core/log.ts';
 import { NagiosState } from '../core/nagios.ts';
 import { oneLine, type CheckResult } from '../core/result.ts';
 import { DueHeap } from './heap.ts';
+import { reportScheduleLag } from './lag.ts';
 import { runCheck } from './run-check.ts';
 import { phaseSlot } from './spread.ts';
 import type { CheckInfo, Execute, RunHandle, ScheduledCheck, SchedulerOptions, SchedulerStats } from './types.ts';
@@ -313,6 +314,7 @@ export class Scheduler {
   private run(e: Entry): void {
     const check = e.check;
     const host = e.host;
+    reportScheduleLag(this.clock.now() - e.nextAt);
     e.status = RUNNING;
     this.counts.queued--;
     this.counts.running++;

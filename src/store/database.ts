@@ -206,6 +206,8 @@ export interface ApprovalsTable {
   status: string;
   decided_by: string | null;
   decided_at: number | null;
+  /** ApprovalPlan as JSON (schema 10); null on older rows. */
+  plan: string | null;
 }
 
 export interface Database {

@@ -19,6 +19,7 @@ import type { IncidentEvent, IncidentRecord, IncidentStatus } from '../core/inci
 import * as accounts from './auth-queries.ts';
 import * as outbox from './outbox-queries.ts';
 import * as guard from './guard-queries.ts';
+import { incidentPage, type IncidentPageQuery } from './incident-queries.ts';
 import type { AuditRecord, Scope, SessionRecord, TokenRecord, UserRecord } from '../auth/types.ts';
 import type { CheckStateRecord, ConfigRevision, ConfigRevisionInfo, GuardFailure, MaintainReport, OutboxNews, Rollup, RollupResolution, Store, StoredApproval, StoredResult } from './types.ts';
 
@@ -228,6 +229,8 @@ class KyselyStore implements Store {
     const rows = await q.orderBy('id', 'desc').limit(opts.limit ?? 100).execute();
     return rows.map(incidentFromRow);
   }
+
+  incidentPage(q: IncidentPageQuery) { return incidentPage(this.conn(), q); }
 
   async incident(id: number): Promise<IncidentRecord | undefined> {
     const row = await this.conn().selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();

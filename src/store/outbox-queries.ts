@@ -7,7 +7,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { ApprovalsTable, Database, OutboxDeliveriesTable, OutboxTable } from './database.ts';
-import { OUTBOX_MAX_BYTES, type OutboxDelivery, type OutboxNews, type OutboxStatus, type StoredApproval } from './types.ts';
+import { OUTBOX_MAX_BYTES, type ApprovalPlan, type OutboxDelivery, type OutboxNews, type OutboxStatus, type StoredApproval } from './types.ts';
 
 type Db = Kysely<Database>;
 
@@ -24,7 +24,22 @@ function deliveryFromRow(r: Selectable<OutboxDeliveriesTable>): OutboxDelivery {
   return { newsId: num(r.outbox_id), contact: r.contact, channel: num(r.channel), key: r.key, status: r.status as OutboxStatus, at: num(r.created_at), doneAt: numOrNull(r.done_at), error: r.error };
 }
 
+/** The largest plan kept with an approval (argv lists and changes as JSON); a larger one is not stored. */
+const PLAN_MAX_BYTES = 64 * 1024;
+
+/** A stored plan read back; undefined when absent (rows before schema 10) or not readable. */
+function planFromRow(text: string | null | undefined): ApprovalPlan | undefined {
+  if (!text) return undefined;
+  try {
+    const p = JSON.parse(text) as ApprovalPlan;
+    return Array.isArray(p?.commands) && Array.isArray(p?.changes) ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function approvalFromRow(r: Selectable<ApprovalsTable>): StoredApproval {
+  const plan = planFromRow(r.plan);
   return {
     id: r.id,
     action: r.action,
@@ -36,6 +51,7 @@ function approvalFromRow(r: Selectable<ApprovalsTable>): StoredApproval {
     status: r.status as StoredApproval['status'],
     ...(r.decided_by !== null ? { by: r.decided_by } : {}),
     ...(r.decided_at !== null ? { decidedAt: num(r.decided_at) } : {}),
+    ...(plan ? { plan } : {}),
   };
 }
 
@@ -100,6 +116,12 @@ export async function pruneOutbox(db: Db, before: number): Promise<number> {
   });
 }
 
+function planText(plan: ApprovalPlan | undefined): string | null {
+  if (!plan) return null;
+  const text = JSON.stringify(plan);
+  return Buffer.byteLength(text) <= PLAN_MAX_BYTES ? text : null;
+}
+
 export async function saveApproval(db: Db, a: StoredApproval): Promise<void> {
   const row = {
     id: a.id,
@@ -112,6 +134,7 @@ export async function saveApproval(db: Db, a: StoredApproval): Promise<void> {
     status: a.status,
     decided_by: a.by ?? null,
     decided_at: a.decidedAt === undefined ? null : Math.round(a.decidedAt),
+    plan: planText(a.plan),
   };
   const { id: _id, ...rest } = row;
   await db.insertInto('approvals').values(row).onConflict((oc) => oc.column('id').doUpdateSet(rest)).execute();

@@ -11,6 +11,7 @@ import type { CheckResult } from '../core/result.ts';
 import type { BanRecord } from '../core/ban.ts';
 import type { IncidentEvent, IncidentRecord, IncidentStatus } from '../core/incident.ts';
 import type { StoreMigration } from './migrations/index.ts';
+import type { IncidentPage, IncidentPageQuery } from './incident-queries.ts';
 import type { AuditRecord, SessionRecord, TokenRecord, UserRecord } from '../auth/types.ts';
 
 /** A result as stored: the probe's CheckResult plus which check on which target produced it. */
@@ -125,6 +126,15 @@ export interface OutboxDelivery {
 /** The largest news JSON the outbox keeps (the dispatcher trims changes to fit). */
 export const OUTBOX_MAX_BYTES = 256 * 1024;
 
+/**
+ * What an approved action will do, as data: each command's argv (`candidates`: the first that
+ * exists on the server runs, the others only if it is missing) and each config change.
+ */
+export interface ApprovalPlan {
+  commands: { step: string; candidates: string[][] }[];
+  changes: { file: string; line?: number | undefined; directive: string; from: number; to: number; approximate?: boolean | undefined; backup: string }[];
+}
+
 /** A question to a person, as stored (actions/policy.ts keeps the live one). */
 export interface StoredApproval {
   id: string;
@@ -137,6 +147,8 @@ export interface StoredApproval {
   status: 'pending' | 'approved' | 'denied' | 'expired';
   by?: string | undefined;
   decidedAt?: number | undefined;
+  /** Exactly what it will run and change; absent on rows stored before schema 10. */
+  plan?: ApprovalPlan | undefined;
 }
 
 /** What one maintain() pass did, for logs and metrics. */
@@ -208,6 +220,12 @@ export interface Store {
   appendIncidentEvent(event: Omit<IncidentEvent, 'id'>): Promise<IncidentEvent>;
   /** Incidents newest first, optionally only those with a status. @defaultValue limit 100 */
   incidents(opts?: { status?: IncidentStatus; limit?: number }): Promise<IncidentRecord[]>;
+  /**
+   * One page of incidents newest first by (openedAt, id), filtered by status, target, kind and a
+   * predicate (a viewer's scope: the page is still filled), with opaque cursors to the older and
+   * newer pages (store/incident-queries.ts). Throws an IncidentCursorError for a cursor it did not make.
+   */
+  incidentPage(q: IncidentPageQuery): Promise<IncidentPage>;
   incident(id: number): Promise<IncidentRecord | undefined>;
   /** An incident's timeline, oldest first. */
   incidentEvents(incidentId: number): Promise<IncidentEvent[]>;

@@ -6,11 +6,23 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { problem, type RouteTable, type WebEnv } from './access.ts';
 import type { WebDeps } from './deps.ts';
-import { AckBody, Approval, ApprovalParam, CommentBody, commonErrors, DecideBody, IdParam, Incident, IncidentWithTimeline, json, jsonBody, Notification, Ok, optionalJsonBody, page, PageQuery, writeErrors } from './schemas.ts';
+import { AckBody, Approval, ApprovalParam, CommentBody, commonErrors, DecideBody, IdParam, Incident, IncidentWithTimeline, json, jsonBody, Notification, Ok, optionalJsonBody, PageQuery, writeErrors } from './schemas.ts';
 import { actingName, audit, targetFilter, who } from './scope.ts';
+import { IncidentCursorError } from '../store/incident-queries.ts';
+import type { IncidentView } from './types.ts';
 
 const V1 = '/api/v1';
-const IncidentQuery = PageQuery.extend({ open: z.enum(['0', '1', 'true', 'false']).optional().openapi({ param: { name: 'open', in: 'query' }, description: 'only open incidents' }) });
+const IncidentQuery = PageQuery.extend({
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a next_cursor or prev_cursor of another page').optional().openapi({ param: { name: 'cursor', in: 'query' }, description: 'next_cursor (older) or prev_cursor (newer) of another page' }),
+  open: z.enum(['0', '1', 'true', 'false']).optional().openapi({ param: { name: 'open', in: 'query' }, description: 'only open incidents (status=open)' }),
+  status: z.enum(['open', 'resolved']).optional().openapi({ param: { name: 'status', in: 'query' } }),
+  kind: z.enum(['outage', 'attack']).optional().openapi({ param: { name: 'kind', in: 'query' } }),
+  target: z.string().min(1).max(200).optional().openapi({ param: { name: 'target', in: 'query' } }),
+});
+const IncidentList = z.object({ items: z.array(Incident), next_cursor: z.string().nullable().openapi({ description: 'older incidents' }), prev_cursor: z.string().nullable().openapi({ description: 'newer incidents; null on the newest page' }) }).openapi('IncidentPage');
+
+/** An incident as the API shows it (the page's rows carry the console's fields too). */
+const apiView = (i: IncidentView): IncidentView => ({ id: i.id, target: i.target, status: i.status, severity: i.severity, title: i.title, opened_at: i.opened_at, resolved_at: i.resolved_at, members: i.members });
 
 export function registerIncidents(app: OpenAPIHono<WebEnv>, table: RouteTable, deps: WebDeps): void {
   /** Is this incident there for the principal? (Another client's is "not found", not "forbidden".) */
@@ -20,13 +32,17 @@ export function registerIncidents(app: OpenAPIHono<WebEnv>, table: RouteTable, d
   };
   const noIncident = (c: Context<WebEnv>, id: string) => problem(c, 404, 'not_found', `no incident ${id}`);
 
-  app.openapi(table.api('viewer', createRoute({ method: 'get', path: `${V1}/incidents`, summary: 'Incidents, newest first', request: { query: IncidentQuery }, responses: { 200: json(page(Incident, 'IncidentPage')), ...commonErrors } })), async (c) => {
+  app.openapi(table.api('viewer', createRoute({ method: 'get', path: `${V1}/incidents`, summary: 'Incidents, newest first', request: { query: IncidentQuery }, responses: { 200: json(IncidentList), ...commonErrors } })), async (c) => {
     const q = c.req.valid('query');
-    const see = targetFilter(c, deps);
-    const before = q.cursor === undefined ? undefined : Number(q.cursor);
-    const rows = (await deps.incidents({ open: q.open === '1' || q.open === 'true', limit: 10_000, before })).filter((i) => see(i.target));
-    const items = rows.slice(0, q.limit);
-    return c.json({ items, next_cursor: rows.length > q.limit ? String(items[items.length - 1]!.id) : null }, 200);
+    const status = q.status ?? (q.open === '1' || q.open === 'true' ? 'open' : undefined);
+    const scoped = who(c).scope !== null;
+    try {
+      const pg = await deps.incidentPage({ status, kind: q.kind, target: q.target, limit: q.limit, cursor: q.cursor, see: scoped ? targetFilter(c, deps) : undefined });
+      return c.json({ items: pg.items.map(apiView), next_cursor: pg.next, prev_cursor: pg.prev }, 200);
+    } catch (e) {
+      if (e instanceof IncidentCursorError) return problem(c, 400, 'invalid', e.message, 'cursor');
+      throw e;
+    }
   });
 
   app.openapi(table.api('viewer', createRoute({ method: 'get', path: `${V1}/incidents/{id}`, summary: 'One incident with its timeline', request: { params: IdParam }, responses: { 200: json(IncidentWithTimeline), ...commonErrors } })), async (c) => {

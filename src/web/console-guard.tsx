@@ -7,9 +7,16 @@
  */
 import type { FC } from 'hono/jsx';
 import { allows } from '../auth/types.ts';
+import { addressScope } from '../guard/enrich/ip-scope.ts';
 import { Csrf, flag, NoteLine, regionName, When, words, type C } from './pages-console-kit.tsx';
 import type { Reader } from './reader.ts';
 import type { GuardBan } from './types.ts';
+
+/** An address no registry places (private or reserved space) said as such; "—" when the country is just unknown. */
+function scopeWords(address: string, t: (en: string, ja: string) => string): string {
+  const scope = addressScope(address.split('/')[0]!);
+  return scope === 'private' ? t('private network', 'プライベート網') : scope === 'reserved' ? t('reserved range', '予約済みの範囲') : '—';
+}
 
 const BanRows: FC<{ bans: GuardBan[]; r: Reader; unban: boolean; id: string }> = ({ bans, r, unban, id }) => {
   const t = words(r.lang);
@@ -37,7 +44,7 @@ const BanRows: FC<{ bans: GuardBan[]; r: Reader; unban: boolean; id: string }> =
               {b.banCount > 1 ? <span class="quiet"> ×{b.banCount}</span> : null}
             </td>
             <td class="country" title={regionName(b.country, r.lang) ?? b.countryName ?? undefined}>
-              {b.country ? `${flag(b.country)} ${b.country}` : '—'}
+              {b.country ? `${flag(b.country)} ${b.country}` : scopeWords(b.address, t)}
               {regionName(b.country, r.lang) ?? b.countryName ? <div class="quiet">{regionName(b.country, r.lang) ?? b.countryName}</div> : null}
             </td>
             <td>
@@ -140,7 +147,7 @@ export const GuardPage: FC<{ c: C; r: Reader; bans: GuardBan[]; allow: { cidr: s
         <section class="two">
           <div>
             <h2>{t('Bans per country', '国別の遮断数')}</h2>
-            <Counts title={t('Country', '国')} rows={tally(bans, (b) => (b.country ? `${flag(b.country)} ${b.country}` : '?'))} r={r} id="per-country" />
+            <Counts title={t('Country', '国')} rows={tally(bans, (b) => (b.country ? `${flag(b.country)} ${b.country}` : scopeWords(b.address, t) === '—' ? '?' : scopeWords(b.address, t)))} r={r} id="per-country" />
           </div>
           <div>
             <h2>{t('Bans per jail', 'ジェイル別の遮断数')}</h2>

@@ -23,6 +23,14 @@ const Line: FC<{ t: Told; r: Reader }> = ({ t, r }) => {
   return line !== undefined ? <span>{line}</span> : <span class="text" lang="en">{t.text}</span>;
 };
 
+/** One argument as a POSIX shell reads it back: bare when plainly safe, else in single quotes (a quote inside as '\''); an empty one as ''. */
+export function shellQuote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/** An argv as one line a shell would split back into exactly these arguments. */
+export const shellLine = (argv: readonly string[]) => argv.map(shellQuote).join(' ');
+
 const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 
 /** The facts a step carries that a person checks: the command, its exit, the change, the backup. */
@@ -37,7 +45,7 @@ const Facts: FC<{ d: Record<string, unknown> | undefined; r: Reader }> = ({ d, r
     <div class="facts">
       {argv ? (
         <p>
-          {t('Command', 'コマンド')}: <code class="argv">{argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}</code>
+          {t('Command', 'コマンド')}: <code class="argv">{shellLine(argv)}</code>
           {typeof d.exitCode === 'number' ? ` → exit ${d.exitCode}` : ''}
         </p>
       ) : null}

@@ -9,7 +9,7 @@ import type { FC } from 'hono/jsx';
 import { allows } from '../auth/types.ts';
 import { said, type Said } from '../core/said.ts';
 import { say } from './i18n.ts';
-import { Story } from './console-incident-story.tsx';
+import { shellLine, Story } from './console-incident-story.tsx';
 import { Csrf, NoteLine, Severity, When, words, type C } from './pages-console-kit.tsx';
 import type { Reader } from './reader.ts';
 import type { ApprovalView, IncidentStory, RecordView } from './types.ts';
@@ -25,7 +25,61 @@ export function approvalsOf(s: IncidentStory, pending: ApprovalView[]): Approval
   return pending.filter((a) => asked.has(a.id));
 }
 
-const Approvals: FC<{ list: ApprovalView[]; s: IncidentStory; r: Reader; operate: boolean }> = ({ list, s, r, operate }) => {
+/** Step names as the reader reads them. */
+const stepWords: Record<string, Said> = {
+  start: said('Start', '起動'),
+  stop: said('Stop', '停止'),
+  restart: said('Restart', '再起動'),
+  reload: said('Reload', '再読み込み'),
+  'config test': said('Config test', '設定テスト'),
+};
+
+/** Exactly what an approval runs and changes: each command's arguments one by one (and as a shell would read them), each file's change with its backup. */
+const Plan: FC<{ a: ApprovalView; r: Reader }> = ({ a, r }) => {
+  const t = words(r.lang);
+  const plan = a.plan!;
+  return (
+    <div class="plan">
+      {plan.commands.length ? (
+        <ol class="commands">
+          {plan.commands.map((c) => (
+            <li class="command" data-step={c.step}>
+              <b>{stepWords[c.step] ? say(r.lang, stepWords[c.step]!) : c.step}</b>
+              {c.candidates.length === 0 ? <span class="quiet"> {t('(no command configured)', '（コマンド未設定）')}</span> : null}
+              {c.candidates.map((argv, i) => (
+                <div class="candidate" data-candidate={i}>
+                  {i > 0 ? <p class="quiet">{t('only if the one above is missing on the server:', '上のコマンドがサーバーにない場合のみ:')}</p> : null}
+                  <ol class="argv" start={0} title={t('each argument exactly as passed, never split again by a shell', '引数ひとつずつ（シェルで分割し直さずそのまま渡します）')}>
+                    {argv.map((arg) => (
+                      <li>{arg === '' ? <i>{t('(an empty argument)', '（空の引数）')}</i> : <code>{arg}</code>}</li>
+                    ))}
+                  </ol>
+                  <p>
+                    {t('As a shell would read it:', 'シェル表記:')} <code class="shell">{shellLine(argv)}</code>
+                  </p>
+                </div>
+              ))}
+            </li>
+          ))}
+        </ol>
+      ) : null}
+      {plan.changes.map((ch) => (
+        <div class="change" data-file={ch.file}>
+          <p>
+            {t('Changes', '変更するファイル')} <code>{ch.file}{ch.line !== undefined ? `:${ch.line}` : ''}</code>
+          </p>
+          <pre class="diff">{`- ${ch.directive} ${ch.from}\n+ ${ch.directive} ${ch.to}`}</pre>
+          {ch.approximate ? <p class="quiet">{t('The new value is worked out again when it runs (free memory, ServerLimit); about this.', '新しい値は実行時に（空きメモリと ServerLimit から）再計算します。目安です。')}</p> : null}
+          <p>
+            {t('Backup first, to', '変更前のバックアップ先')} <code class="backup">{ch.backup}</code>
+          </p>
+        </div>
+      ))}
+    </div>
+  );
+};
+
+export const Approvals: FC<{ list: ApprovalView[]; s: IncidentStory; r: Reader; operate: boolean }> = ({ list, s, r, operate }) => {
   const t = words(r.lang);
   if (!list.length) return null;
   return (
@@ -37,10 +91,22 @@ const Approvals: FC<{ list: ApprovalView[]; s: IncidentStory; r: Reader; operate
             <p>
               <b>{a.action}</b> {t('on', '対象')} <b>{a.target}</b> / {a.service} · {t('asked', '依頼')} <When at={a.requested_at} r={r} /> · {t('expires', '期限')} <When at={a.expires_at} r={r} />
             </p>
-            <p>{t('It will run and change exactly this:', '実行されるコマンドと変更内容:')}</p>
-            <pre class="text argv" id={`approval-${a.id}-text`}>
-              {a.text}
-            </pre>
+            {a.plan ? (
+              <>
+                <p class="text" id={`approval-${a.id}-text`}>
+                  {a.text}
+                </p>
+                <p>{t('It will run exactly these commands, each argument as listed (never split again by a shell), and change exactly this:', '実行するコマンド（引数はこの一覧のとおり、シェルで分割し直さずに渡します）と変更内容:')}</p>
+                <Plan a={a} r={r} />
+              </>
+            ) : (
+              <>
+                <p>{t('It will run and change exactly this:', '実行されるコマンドと変更内容:')}</p>
+                <pre class="text argv" id={`approval-${a.id}-text`}>
+                  {a.text}
+                </pre>
+              </>
+            )}
             {operate ? (
               <div class="decide">
                 <form method="post" action={`/incidents/${s.id}/approvals/${a.id}/approve`}>

@@ -4,6 +4,7 @@
  * firewall itself, and every answer here is unfiltered: scoping a viewer is the routes' job.
  */
 import type { AuthService } from '../auth/types.ts';
+import type { IncidentPageQuery } from '../store/incident-queries.ts';
 import type { Rollup, RollupResolution, StoredResult } from '../store/types.ts';
 import type { LiveHub } from './live.ts';
 import type { Metrics } from './metrics.ts';
@@ -26,6 +27,12 @@ export interface WebDeps {
   targets(): TargetView[];
   /** Incidents newest first, only those with an id below `before` when given. */
   incidents(opts: { open: boolean; limit: number; before?: number | undefined }): Promise<IncidentView[]>;
+  /**
+   * One keyset page of incidents newest first by opening time (store/incident-queries.ts): status,
+   * target and kind filters, `see` the viewer's scope (the page is still filled), opaque cursors to
+   * the older (`next`) and newer (`prev`) pages. Rejects with an IncidentCursorError for a bad cursor.
+   */
+  incidentPage(q: IncidentPageQuery): Promise<{ items: (IncidentView & IncidentRow)[]; next: string | null; prev: string | null }>;
   /** One incident with its timeline. */
   incident(id: number): Promise<(IncidentView & { timeline: TimelineView[] }) | undefined>;
   /** A person takes an open incident: no more reminders or escalations until it recovers. */

@@ -3,7 +3,8 @@
  * type and state, and the process's own figures. Labels stay bounded: per-check series only
  * carry the check id, target and type.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { onScheduleLag } from '../scheduler/lag.ts';
 import type { CheckResult } from '../core/result.ts';
 
 /** What the guard reports on each scrape. */
@@ -26,6 +27,8 @@ export class Metrics {
     registers: [this.registry],
     collect: (): void => this.running.set(this.sampleRunning()),
   });
+  /** How late each run started after it was due (scheduler/lag.ts): the event loop's and the slots' wait. */
+  private readonly lag = new Histogram({ name: 'mamoru_scheduler_lag_seconds', help: 'How late a check run started after it was due (waiting for the event loop or a free slot)', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
   readonly configured = new Gauge({ name: 'mamoru_scheduler_configured_checks', help: 'Checks in the configuration', registers: [this.registry] });
   readonly reloads = new Counter({ name: 'mamoru_config_reloads_total', help: 'Configuration reloads by outcome', labelNames: ['outcome'], registers: [this.registry] });
 
@@ -42,6 +45,7 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mamoru_' });
+    onScheduleLag((ms) => this.lag.observe(ms / 1000));
   }
 
   /** Where the running-checks gauge reads its value (the scheduler, once there is one). */

@@ -22,6 +22,8 @@ export interface OverviewData {
   rows: OverviewRow[];
   next: string | null;
   incidents: IncidentView[];
+  /** Outages resolved in the last hour, newest first. */
+  recent: IncidentView[];
   tags: readonly string[];
   types: readonly string[];
   /** For the tree view: the visible targets and each one's counts. */
@@ -32,6 +34,8 @@ const W = {
   title: said('Overview', '概要'),
   incidents: said('Open incidents', '対応中のインシデント'),
   noIncidents: said('No open incidents.', '対応中のインシデントはありません。'),
+  recent: said('Resolved in the last hour', '直近1時間に解決'),
+  resolved: said('resolved', '解決'),
   state: said('State', '状態'),
   target: said('Target', '対象'),
   tag: said('Tag', 'タグ'),
@@ -171,7 +175,7 @@ const Filters: FC<{ d: OverviewData; lang: Lang }> = ({ d, lang }) => {
   );
 };
 
-const Incidents: FC<{ incidents: IncidentView[]; reader: Reader }> = ({ incidents, reader }) => (
+const Incidents: FC<{ incidents: IncidentView[]; recent: IncidentView[]; reader: Reader }> = ({ incidents, recent, reader }) => (
   <section id="incidents" data-live="incidents">
     <h2>{say(reader.lang, W.incidents)}</h2>
     {incidents.length === 0 ? (
@@ -190,6 +194,22 @@ const Incidents: FC<{ incidents: IncidentView[]; reader: Reader }> = ({ incident
         ))}
       </ul>
     )}
+    {recent.length ? (
+      <>
+        <h3>{say(reader.lang, W.recent)}</h3>
+        <ul id="recent-incidents">
+          {recent.map((i) => (
+            <li data-incident={String(i.id)} data-status="resolved">
+              <span class="badge bg-OK">{say(reader.lang, W.resolved)}</span> <b>#{i.id}</b> {i.title}{' '}
+              <small>
+                {formatTime(i.opened_at, reader.lang, reader.zone)} – {i.resolved_at ? formatTime(i.resolved_at, reader.lang, reader.zone) : ''}
+              </small>{' '}
+              <a href={`/incidents/${i.id}`}>{say(reader.lang, W.details)}</a>
+            </li>
+          ))}
+        </ul>
+      </>
+    ) : null}
   </section>
 );
 
@@ -236,7 +256,7 @@ export const OverviewPage: FC<{ reader: Reader; d: OverviewData }> = ({ reader, 
     <Layout reader={reader} section="overview" title={say(lang, W.title)}>
       <h1>{say(lang, W.title)}</h1>
       <Counts_ counts={d.counts} f={f} lang={lang} />
-      <Incidents incidents={d.incidents} reader={reader} />
+      <Incidents incidents={d.incidents} recent={d.recent} reader={reader} />
       <Filters d={d} lang={lang} />
       {d.tree ? (
         <Tree tree={d.tree} lang={lang} />

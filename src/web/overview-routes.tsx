@@ -16,6 +16,9 @@ import { targetFilter, who } from './scope.ts';
 /** Rows per page. */
 export const PAGE_SIZE = 100;
 const MAX_TAGS = 200;
+/** Outages resolved this recently are listed under the open incidents, at most RECENT_MAX. */
+const RECENT_MS = 3_600_000;
+const RECENT_MAX = 5;
 
 const one = <T extends string>(v: string | undefined, allowed: readonly T[]): T | undefined => (allowed as readonly string[]).includes(v ?? '') ? (v as T) : undefined;
 const text = (v: string | undefined, max: number) => {
@@ -48,12 +51,16 @@ export function registerOverview(app: OpenAPIHono<WebEnv>, table: RouteTable, de
     const tags = [...new Set(visible.flatMap((t) => t.tags))].sort().slice(0, MAX_TAGS);
     const page = f.view === 'list' ? index.page({ ...f, limit: PAGE_SIZE, see }) : { rows: [], next: null };
     const incidents = (await deps.incidents({ open: true, limit: 50 })).filter((i) => see(i.target));
+    // An outage mamoru healed in seconds still shows here for an hour: what happened while no one looked.
+    const since = Date.now() - RECENT_MS;
+    const recent = (await deps.incidentPage({ status: 'resolved', kind: 'outage', limit: 20, see })).items.filter((i) => i.resolved_at !== null && Date.parse(i.resolved_at) >= since).slice(0, RECENT_MAX);
     const d: OverviewData = {
       filters: f,
       counts: index.counts(see, all),
       rows: page.rows,
       next: page.next,
       incidents,
+      recent,
       tags,
       types: index.types(),
       tree: f.view === 'tree' ? { targets: visible.filter((t) => (f.target === undefined || t.name.includes(f.target)) && (f.tag === undefined || t.tags.includes(f.tag))), counts: (n) => index.targetCounts(n) } : undefined,

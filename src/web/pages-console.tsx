@@ -10,7 +10,7 @@ import { formatCidr, parseCidr } from '../guard/address.ts';
 import { type RouteTable, type WebEnv } from './access.ts';
 import { GuardPage } from './console-guard.tsx';
 import { IncidentPage } from './console-incident.tsx';
-import { IncidentsPage, type IncidentFilter } from './console-incidents.tsx';
+import { incidentListData, IncidentsPage } from './console-incidents.tsx';
 import { NotificationsPage } from './console-notify.tsx';
 import type { WebDeps } from './deps.ts';
 import { registerAdminPages } from './pages-console-admin.tsx';
@@ -18,8 +18,6 @@ import { back, fields, idOf, notFound, page, words, type C } from './pages-conso
 import { readerOf } from './reader.ts';
 import { actingName, audit, targetFilter, who } from './scope.ts';
 
-const PAGE = 50;
-const SCAN = 10_000;
 const PAGE_RULE = { api: false } as const;
 
 export function registerConsolePages(app: OpenAPIHono<WebEnv>, table: RouteTable, deps: WebDeps): void {
@@ -33,17 +31,8 @@ export function registerConsolePages(app: OpenAPIHono<WebEnv>, table: RouteTable
   table.add({ method: 'GET', path: '/incidents', role: 'viewer', ...PAGE_RULE, summary: 'Incidents (HTML): open first, then newest; filters status and kind; cursor' });
   app.get('/incidents', async (c) => {
     const r = readerOf(c);
-    const q = c.req.query();
-    const filter: IncidentFilter = { status: q.status === 'open' || q.status === 'resolved' ? q.status : undefined, kind: q.kind === 'outage' || q.kind === 'attack' ? q.kind : undefined };
-    const before = idOf(q.cursor);
-    const see = targetFilter(c, deps);
-    const scoped = who(c).scope !== null;
-    const rows = (await deps.incidentRows({ ...filter, before, limit: scoped ? SCAN : PAGE + 1 })).filter((i) => see(i.target));
-    const first = before === undefined && !filter.status && !filter.kind;
-    const open = first ? (await deps.incidentRows({ status: 'open', limit: scoped ? SCAN : 200 })).filter((i) => see(i.target)).slice(0, 200) : undefined;
-    const shown = rows.slice(0, PAGE);
-    const next = rows.length > PAGE ? String(shown[shown.length - 1]!.id) : null;
-    return page(c, 'incidents', words(r.lang)('Incidents', 'インシデント'), <IncidentsPage r={r} filter={filter} open={open} rows={shown} next={next} />);
+    const d = await incidentListData(deps, c.req.query(), who(c).scope !== null ? targetFilter(c, deps) : undefined);
+    return page(c, 'incidents', words(r.lang)('Incidents', 'インシデント'), <IncidentsPage r={r} {...d} />);
   });
 
   table.add({ method: 'GET', path: '/incidents/:id', role: 'viewer', ...PAGE_RULE, summary: 'One incident told as a story, with its approvals, deliveries and timeline (HTML)' });

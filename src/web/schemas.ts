@@ -97,7 +97,13 @@ export const AckBody = z.object({ comment: z.string().max(1000).default(''), by:
 export const CommentBody = z.object({ text: z.string().min(1).max(1000) }).openapi('CommentRequest');
 export const DecideBody = z.object({ by: z.string().max(100).optional() }).openapi('DecisionRequest');
 
-export const Approval = z.object({ id: z.string(), action: z.string(), target: z.string(), service: z.string(), text: z.string(), requested_at: iso, expires_at: iso }).openapi('Approval');
+const ApprovalPlan = z
+  .object({
+    commands: z.array(z.object({ step: z.string(), candidates: z.array(z.array(z.string())).openapi({ description: 'argv lists, in order: the first that exists runs' }) })),
+    changes: z.array(z.object({ file: z.string(), line: z.number().int().optional(), directive: z.string(), from: z.number(), to: z.number(), approximate: z.boolean().optional(), backup: z.string() })),
+  })
+  .openapi('ApprovalPlan', { description: 'exactly what the action will run and change; absent on approvals stored before schema 10' });
+export const Approval = z.object({ id: z.string(), action: z.string(), target: z.string(), service: z.string(), text: z.string(), requested_at: iso, expires_at: iso, plan: ApprovalPlan.optional() }).openapi('Approval');
 export const ApprovalParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const Ban = z

@@ -1,5 +1,6 @@
 /** What the web room shows, as plain data the daemon hands it: the web never reaches into parts. */
 import type { StateName } from '../core/nagios.ts';
+import type { ApprovalPlan } from '../store/types.ts';
 
 export interface CheckView {
   id: string;
@@ -53,6 +54,8 @@ export interface ApprovalView {
   text: string;
   requested_at: string;
   expires_at: string;
+  /** Each command's argv and each config change; absent for questions stored before it was kept (the text says it). */
+  plan?: ApprovalPlan | undefined;
 }
 
 /** A target as the API lists it: what it is, its tags (what viewer scopes match), its checks' ids. */

@@ -12,6 +12,8 @@ import auth from './0005-auth.ts';
 import outbox from './0006-outbox.ts';
 import guard from './0007-guard.ts';
 import userPrefs from './0008-user-prefs.ts';
+import incidentPages from './0009-incident-pages.ts';
+import approvalPlans from './0010-approval-plans.ts';
 
 /** The SQL dialects the shared store code speaks. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -31,6 +33,8 @@ export const migrations: Record<string, StoreMigration> = {
   '0006-outbox': outbox,
   '0007-guard': guard,
   '0008-user-prefs': userPrefs,
+  '0009-incident-pages': incidentPages,
+  '0010-approval-plans': approvalPlans,
 };
 
 /** The schema version a migration name stands for: `0003-rollups` is 3. */
