@@ -7,8 +7,9 @@
 // "Current" means no file under src/ is newer than dist/build-stamp, whose time is when the build
 // began (an edit made during a build counts as newer). A developer editing src/ therefore never
 // runs stale compiled code: the sources run instead, with a one-line note on stderr saying why
-// start-up is slower and how to rebuild. The walk stats about 300 files (a few ms). An installed
-// package without src/ runs dist/ as it is; one without dist/ runs the sources.
+// start-up is slower and how to rebuild. The walk stats about 300 files (a few ms). Only a git
+// checkout is compared: an installed package (no .git; npm gives unpacked files the time they were
+// unpacked, so src/ would look newer) runs dist/ as it is; one without dist/ runs the sources.
 //
 // MAMORU_FROM=src forces the sources (tsx), MAMORU_FROM=dist forces dist/ (when built).
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -40,7 +41,7 @@ function compiledState() {
   } catch {
     return null;
   }
-  if (process.env.MAMORU_FROM === 'dist' || !existsSync(srcDir)) return 'dist';
+  if (process.env.MAMORU_FROM === 'dist' || !existsSync(srcDir) || !existsSync(join(root, '.git'))) return 'dist';
   return newestUnder(srcDir, built) > built ? 'stale' : 'dist';
 }
 
