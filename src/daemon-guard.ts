@@ -222,6 +222,8 @@ export function createGuard(cfg: GuardConfig, w: GuardWiring): Guard | undefined
           cut: b.cut,
           user: b.failure.user,
           line: b.failure.raw.slice(0, 500),
+          // The lines that counted toward this ban (the last few), for the guard page.
+          ...(b.ban.lines?.length ? { lines: b.ban.lines } : {}),
         };
         const enriched = new Promise<void>((resolve) => {
           const timer = w.clock.setTimeout(done, ENRICH_WAIT_MS);

@@ -248,7 +248,7 @@ export class Guard {
       const id = `${j.def.name}|${batch.source}|${where}|${createHash('sha1').update(line).digest('base64url').slice(0, 16)}`;
       if (this.replayed.has(id)) continue; // stored before a restart and replayed at start
       const time = batch.meta?.[i]?.time ?? failure.time;
-      const d = j.jail.record({ address: failure.address, time, filter: failure.filter }, readAt);
+      const d = j.jail.record({ address: failure.address, time, filter: failure.filter, raw: failure.raw }, readAt);
       if (d.ignored) continue;
       counted.push({ id, jail: j.def.name, key, address: failure.address, filter: failure.filter, at: Math.min(time, readAt) });
       if (d.refused) {

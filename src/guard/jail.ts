@@ -62,7 +62,16 @@ export interface JailFailure {
   time?: number | undefined;
   /** The filter that found it, for the ban's reason. */
   filter?: string | undefined;
+  /** The log line it came from, kept (bounded) as the ban's evidence. */
+  raw?: string | undefined;
 }
+
+/** Log lines kept per address as a ban's evidence, and the characters kept of each. */
+export const EVIDENCE_LINES = 5;
+export const EVIDENCE_LINE_CHARS = 300;
+
+/** A copy of the line's head: a slice of a read block would keep the whole block alive. */
+const keep = (line: string) => Buffer.from(line.slice(0, EVIDENCE_LINE_CHARS), 'utf8').toString('utf8');
 
 /** What the connection table says about one source address. */
 export interface ConnectionEvidence {
@@ -89,6 +98,8 @@ export interface BanDecision {
   severity: 'normal' | 'high';
   port?: number | undefined;
   proto?: 'tcp' | 'udp' | undefined;
+  /** The last log lines that counted (at most EVIDENCE_LINES, each cut at EVIDENCE_LINE_CHARS), oldest first. */
+  lines?: string[] | undefined;
 }
 
 export interface JailDecision {
@@ -112,6 +123,8 @@ interface Track {
   /** Failure times within the window, ascending; at most max_retry are kept. */
   times: number[];
   filters: Set<string>;
+  /** The last lines that counted, oldest first (EVIDENCE_LINES at most). */
+  lines?: string[];
   bannedUntil?: number;
 }
 
@@ -170,6 +183,11 @@ export class Jail {
     track.times.splice(i, 0, time);
     while (track.times.length > 0 && (track.times[0]! < windowStart || track.times.length > o.max_retry)) track.times.shift();
     if (failure.filter) track.filters.add(failure.filter);
+    if (failure.raw !== undefined) {
+      track.lines ??= [];
+      track.lines.push(keep(failure.raw));
+      if (track.lines.length > Math.min(EVIDENCE_LINES, o.max_retry)) track.lines.shift();
+    }
     touch(this.tracks, key, track, o.max_tracked);
 
     const count = track.times.length;
@@ -195,7 +213,7 @@ export class Jail {
     return {
       key,
       count,
-      ban: { address: key, until, banCount, reason, severity: evidence ? 'high' : 'normal', port: o.port, proto: o.port === undefined ? undefined : o.proto },
+      ban: { address: key, until, banCount, reason, severity: evidence ? 'high' : 'normal', port: o.port, proto: o.port === undefined ? undefined : o.proto, ...(track.lines ? { lines: track.lines } : {}) },
     };
   }
 

@@ -223,3 +223,21 @@ describe('jail memory and restarts', () => {
     assert.equal(again[4]!.ban?.banCount, 2);
   });
 });
+
+describe('the lines that earned a ban', () => {
+  test('the last lines that counted go with the ban, oldest first, each cut to 300 characters', () => {
+    const j = jail({ max_retry: 3 });
+    const line = (i: number) => `Jan 19 20:38:0${i} mail vpopmail[${i}]: vchkpw-pop3: password fail (pass: 'x') user@example.jp:${ATTACKER}`;
+    const long = 'x'.repeat(1000) + ATTACKER;
+    const d = [1, 2, 3, 4].map((i) => j.record({ address: ATTACKER, filter: 'vpopmail', raw: i === 4 ? long : line(i) }, T0 + i * S));
+    // The 3rd failure bans: its three lines go with it; the 4th is "already banned" and kept nowhere.
+    assert.deepEqual(d[2]!.ban?.lines, [line(1), line(2), line(3)]);
+    assert.equal(d[3]!.ban, undefined);
+    const k = jail({ max_retry: 8 });
+    let last: JailDecision | undefined;
+    for (let i = 0; i < 8; i++) last = k.record({ address: ATTACKER, filter: 'vpopmail', raw: i === 7 ? long : line(i) }, T0 + i * S);
+    assert.equal(last!.ban?.lines?.length, 5, 'five at most');
+    assert.equal(last!.ban?.lines?.at(-1), long.slice(0, 300));
+    assert.equal(last!.ban?.lines?.[0], line(3));
+  });
+});
