@@ -11,11 +11,12 @@ import { clockChecks, webChecks } from './local-checks.ts';
 import { logChecks } from './log-checks.ts';
 import { notifyChecks } from './notify-checks.ts';
 import { sshChecks } from './ssh-checks.ts';
+import { helperChecks } from './helper-checks.ts';
 import { storeChecks } from './store-checks.ts';
 import { MARKS, mayAccess, type Account, type CheckGroup, type Finding } from './types.ts';
 
 /** The groups in the order they are shown. */
-const GROUPS: CheckGroup[] = [storeChecks, firewallChecks, icmpChecks, logChecks, sshChecks, notifyChecks, clockChecks, webChecks];
+const GROUPS: CheckGroup[] = [storeChecks, firewallChecks, icmpChecks, logChecks, sshChecks, helperChecks, notifyChecks, clockChecks, webChecks];
 
 export interface DoctorReport {
   configFile: string;

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { mamoruProcess } from '../helpers/cli.ts';
+import { mamoru, mamoruProcess } from '../helpers/cli.ts';
 import { needs } from '../helpers/prereq.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -180,5 +180,18 @@ describe('mamoru helper', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { connect_error: 'EACCES' });
     assert.doesNotMatch(helper!.output(), /"verb":"status"/, 'the helper never heard the request');
+  });
+
+  test('mamoru doctor: the helper answers for a user of its group; another user is told to join the group', async (t) => {
+    if (needs(t, { root: true, commands: ['setpriv', 'getent'] })) return;
+    if (!listening) return t.skip('the helper did not start in the test before');
+    const helperLines = (out: string) => out.split('\n').filter((l) => /helper/.test(l) && /^ {2}[✓✗!]|^ {6}fix:/.test(l));
+    const good = await mamoru(['doctor', '-c', join(dir, 'mamoru.yaml'), '--user', 'nobody']);
+    assert.ok(helperLines(good.stdout).some((l) => l.startsWith(`  ✓ the root helper at ${sock} answers (the config gives no status command for toy`)), good.stdout);
+    const bad = await mamoru(['doctor', '-c', join(dir, 'mamoru.yaml'), '--user', 'daemon']);
+    assert.equal(bad.code, 1);
+    const lines = helperLines(bad.stdout);
+    assert.ok(lines.includes(`  ✗ user daemon may not open ${sock}`), bad.stdout);
+    assert.ok(lines.some((l) => /^ {6}fix: usermod -aG nogroup daemon/.test(l)), bad.stdout);
   });
 });
