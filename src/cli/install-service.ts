@@ -3,6 +3,7 @@
  * writes the hardened systemd unit (src/service/unit.ts) for the config at /etc/mamoru/mamoru.yaml,
  * and the root helper's (src/service/helper-unit.ts) when the config has local services, or prints them. It does not start anything: the operator runs systemctl.
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PATHS } from '../service/needs.ts';
 import { buildUnit, createSystemUser, writeUnit } from '../service/install.ts';
@@ -27,7 +28,8 @@ export function registerInstallService(program: Command): void {
     .option('--create-user', 'create that user (useradd --system) when it does not exist')
     .option('--force', 'replace a different mamoru.service that is already there')
     .action(async (o: Options) => {
-      const { text, helper, note } = buildUnit({ configFile: o.config, user: o.user, unitDir: o.unitDir });
+      // The service starts in its state directory: a relative config path is made absolute here.
+      const { text, helper, note } = buildUnit({ configFile: resolve(o.config), user: o.user, unitDir: o.unitDir });
       if (o.print) {
         // With local services, the root helper's unit follows (its first line names it).
         process.stdout.write(helper ? `${text}\n${helper}` : text);

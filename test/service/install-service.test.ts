@@ -68,6 +68,10 @@ describe('mamoru install-service', () => {
     assert.deepEqual(values(unit, 'CapabilityBoundingSet'), ['CAP_NET_ADMIN CAP_NET_RAW']);
     assert.deepEqual(values(unit, 'AmbientCapabilities'), ['CAP_NET_ADMIN CAP_NET_RAW']);
     assert.doesNotMatch(unit, /CAP_DAC_READ_SEARCH/);
+    // A config named relative to where the command runs is written as an absolute path: the
+    // service starts in its state directory.
+    const relative = await mamoru(['install-service', '--print', '-c', 'plain.yaml'], { cwd: dir });
+    assert.deepEqual(values(relative.stdout, 'ExecStart'), [`${process.execPath} ${BIN} start --config ${config}`]);
 
     // The same unit again is no change; a different one is refused without --force.
     const again = await mamoru(['install-service', '-c', config, '--unit-dir', units]);
