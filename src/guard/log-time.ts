@@ -25,19 +25,22 @@ const KEY_MAX = 32;
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 const WEEKDAYS = new Set(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 
-/** 1-12 for an English month abbreviation at `i`, 0 otherwise. */
-function monthAt(line: string, i: number): number {
-  if (line.length < i + 3) return 0;
+/** 1-12 for an English month abbreviation at `i` (before `e`), 0 otherwise. */
+function monthAt(line: string, i: number, e: number): number {
+  if (e < i + 3) return 0;
   const k = MONTHS.indexOf(line.slice(i, i + 3));
   return k >= 0 && k % 3 === 0 ? k / 3 + 1 : 0;
 }
 
-/** The number of `n` decimal digits at `i`, or -1 when any is not a digit. */
+/**
+ * The number of `n` decimal digits at `i`, or -1 when any is not a digit. Past the end of the
+ * string charCodeAt gives NaN, which no comparison admits: `!(c >= 0 && c <= 9)`, never `c < 0 || c > 9`.
+ */
 function digits(line: string, i: number, n: number): number {
   let v = 0;
   for (let k = 0; k < n; k++) {
     const c = line.charCodeAt(i + k) - 48;
-    if (c < 0 || c > 9) return -1;
+    if (!(c >= 0 && c <= 9)) return -1;
     v = v * 10 + c;
   }
   return v;
@@ -67,8 +70,9 @@ function fractionAt(line: string, i: number): { ms: number; next: number } {
   let ms = 0;
   let scale = 100;
   for (;;) {
+    // NaN past the end of the line stops it too (a line ending in `08.5` ran this loop for ever).
     const d = line.charCodeAt(j) - 48;
-    if (d < 0 || d > 9) break;
+    if (!(d >= 0 && d <= 9)) break;
     ms += d * scale;
     scale /= 10;
     j++;
@@ -77,8 +81,8 @@ function fractionAt(line: string, i: number): { ms: number; next: number } {
 }
 
 /** TAI64N label (`@` + 24 hex digits) at `i` to epoch milliseconds, or undefined. */
-export function tai64nAt(line: string, i = 0): number | undefined {
-  if (line.charCodeAt(i) !== 64 || line.length < i + 25) return undefined;
+export function tai64nAt(line: string, i = 0, e = line.length): number | undefined {
+  if (line.charCodeAt(i) !== 64 || e < i + 25) return undefined;
   let high = 0;
   let low = 0;
   let nano = 0;
@@ -96,6 +100,11 @@ export function tai64nAt(line: string, i = 0): number | undefined {
   return unix * 1000 + Math.floor(nano / 1e6);
 }
 
+/** A weekday abbreviation at `i` (before `e`). */
+function weekdayAt(line: string, i: number, e: number): boolean {
+  return e >= i + 3 && WEEKDAYS.has(line.slice(i, i + 3));
+}
+
 /** Which timestamp a line starts with: the scanner reads a syslog host and program only after `syslog` and `iso`. */
 export type TimeKind = 'syslog' | 'iso' | 'tai64n' | 'ctime' | 'apache' | 'slash' | 'none';
 
@@ -111,6 +120,13 @@ export interface LogTimeOptions {
  * the rest of the line starts, after the timestamp's following space) and `kind`. One parser per
  * log (it remembers the last timestamp and the zone's offsets); not for sharing between logs in
  * different zones.
+ *
+ * `parseAt(text, start, end)` reads a line that is [start, end) of a larger text (logtest's
+ * decoded block), without cutting it out; `end` is then an index in that text. The character at
+ * `end`, when there is one, must end the line (LF or CR, as the line reader leaves it): every
+ * timestamp form is checked character by character up to its following space, so a form that
+ * would run past the line meets that character first and fails, as it fails at the end of a
+ * line cut out on its own.
  */
 export class LogTimeParser {
   time = 0;
@@ -132,6 +148,8 @@ export class LogTimeParser {
   private lastSecond = 0;
   private lastTime = 0;
   private lastKind: TimeKind = 'none';
+  /** Where the line being parsed ends (an index in its text). */
+  private e = 0;
   /** Where the seconds of the timestamp just parsed are (-1: not worth remembering). */
   private secondsAt = -1;
   /** The UTC year of "now", as of `yearAt`: worked out again when now has moved a minute. */
@@ -145,28 +163,34 @@ export class LogTimeParser {
 
   /** True when the line starts with a timestamp; otherwise `time` is now, `end` 0, `kind` 'none'. */
   parse(line: string): boolean {
-    if (this.prefixLen !== 0 && this.sameMinute(line)) return true;
-    const c = line.charCodeAt(0);
+    return this.parseAt(line, 0, line.length);
+  }
+
+  /** `parse()` of the line [s, e) of `text`; `end` is an index in `text` (s when there is no timestamp). */
+  parseAt(text: string, s: number, e: number): boolean {
+    this.e = e;
+    if (this.prefixLen !== 0 && this.sameMinute(text, s)) return true;
+    const c = s < e ? text.charCodeAt(s) : NaN;
     let ok = false;
-    if (c >= 65 && c <= 90) ok = this.syslogOrCtime(line);
-    else if (c >= 48 && c <= 57) ok = this.numeric(line);
-    else if (c === 64) ok = this.tai64n(line);
-    else if (c === 91) ok = this.apache(line);
+    if (c >= 65 && c <= 90) ok = this.syslogOrCtime(text, s);
+    else if (c >= 48 && c <= 57) ok = this.numeric(text, s);
+    else if (c === 64) ok = this.tai64n(text, s);
+    else if (c === 91) ok = this.apache(text, s);
     if (!ok) {
       this.time = this.now();
-      this.end = 0;
+      this.end = s;
       this.kind = 'none';
       return false;
     }
     // The TAI64N label and sub-second times change with every line: remembering them buys nothing.
-    const at = this.secondsAt;
-    const close = line.charCodeAt(this.end - 1) === 32 ? this.end - 1 : this.end;
-    if (at >= 0 && at <= KEY_MAX && close - at - 2 <= KEY_MAX) {
-      for (let k = 0; k < at; k++) this.prefix[k] = line.charCodeAt(k);
+    const at = this.secondsAt - s;
+    const close = (text.charCodeAt(this.end - 1) === 32 ? this.end - 1 : this.end) - s;
+    if (this.secondsAt >= 0 && at <= KEY_MAX && close - at - 2 <= KEY_MAX) {
+      for (let k = 0; k < at; k++) this.prefix[k] = text.charCodeAt(s + k);
       this.prefixLen = at;
-      for (let k = at + 2; k < close; k++) this.suffix[k - at - 2] = line.charCodeAt(k);
+      for (let k = at + 2; k < close; k++) this.suffix[k - at - 2] = text.charCodeAt(s + k);
       this.suffixLen = close - at - 2;
-      this.lastSecond = Math.min(digits(line, at, 2), 59);
+      this.lastSecond = Math.min(digits(text, s + at, 2), 59);
       this.lastTime = this.time;
       this.lastKind = this.kind;
     }
@@ -174,25 +198,27 @@ export class LogTimeParser {
   }
 
   /** The line's timestamp is the remembered one but for its seconds: read it from them. */
-  private sameMinute(line: string): boolean {
+  private sameMinute(line: string, s: number): boolean {
     const n = this.prefixLen;
-    if (line.length < n + 2) return false;
+    const e = this.e;
+    if (e - s < n + 2) return false;
     // From the end of the prefix: timestamps differ first in their minutes.
     const prefix = this.prefix;
-    for (let k = n - 1; k >= 0; k--) if (line.charCodeAt(k) !== prefix[k]) return false;
-    const s1 = line.charCodeAt(n) - 48;
-    const s2 = line.charCodeAt(n + 1) - 48;
-    if (s1 < 0 || s1 > 6 || s2 < 0 || s2 > 9) return false;
+    for (let k = n - 1; k >= 0; k--) if (line.charCodeAt(s + k) !== prefix[k]) return false;
+    const s1 = line.charCodeAt(s + n) - 48;
+    const s2 = line.charCodeAt(s + n + 1) - 48;
+    if (!(s1 >= 0 && s1 <= 6 && s2 >= 0 && s2 <= 9)) return false;
     const sec = s1 * 10 + s2;
     if (sec > 60) return false;
-    let end = n + 2;
+    let end = s + n + 2;
     const m = this.suffixLen;
     if (m !== 0) {
+      // A suffix never holds the LF or CR that may follow the line: no need to stop at `e`.
       const suffix = this.suffix;
       for (let k = 0; k < m; k++) if (line.charCodeAt(end + k) !== suffix[k]) return false;
       end += m;
     }
-    if (end < line.length) {
+    if (end < e) {
       if (line.charCodeAt(end) !== 32) return false;
       end++;
     }
@@ -205,20 +231,22 @@ export class LogTimeParser {
   /** `secondsAt`: where the seconds are, for remembering the timestamp; -1 when it has a fraction or is TAI64N. */
   private finish(line: string, time: number, next: number, kind: TimeKind, secondsAt: number): boolean {
     // A timestamp is a token of its own: a space (or the end of the line) must follow.
-    if (next < line.length && line.charCodeAt(next) !== 32) return false;
+    const e = this.e;
+    if (next > e || (next < e && line.charCodeAt(next) !== 32)) return false;
     this.time = time;
-    this.end = next < line.length ? next + 1 : next;
+    this.end = next < e ? next + 1 : next;
     this.secondsAt = secondsAt;
     this.kind = kind;
     return true;
   }
 
   /** `Jan  5 10:00:01` (year inferred) or `Thu Jan  5 10:00:01 2026`. */
-  private syslogOrCtime(line: string): boolean {
-    if (WEEKDAYS.has(line.slice(0, 3)) && line.charCodeAt(3) === 32) return this.ctime(line, 4, 'ctime');
-    const mo = monthAt(line, 0);
-    if (!mo || line.charCodeAt(3) !== 32) return false;
-    const dayAt = this.dayAt(line, 4);
+  private syslogOrCtime(line: string, s: number): boolean {
+    const e = this.e;
+    if (weekdayAt(line, s, e) && line.charCodeAt(s + 3) === 32) return this.ctime(line, s + 4, 'ctime');
+    const mo = monthAt(line, s, e);
+    if (!mo || line.charCodeAt(s + 3) !== 32) return false;
+    const dayAt = this.dayAt(line, s + 4);
     if (!dayAt) return false;
     const sod = clockAt(line, dayAt.next);
     if (sod < 0) return false;
@@ -247,7 +275,7 @@ export class LogTimeParser {
 
   /** `Mmm dd hh:mm:ss[.frac] yyyy` at `i` (after the weekday). */
   private ctime(line: string, i: number, kind: TimeKind): boolean {
-    const mo = monthAt(line, i);
+    const mo = monthAt(line, i, this.e);
     if (!mo || line.charCodeAt(i + 3) !== 32) return false;
     const dayAt = this.dayAt(line, i + 4);
     if (!dayAt) return false;
@@ -267,34 +295,34 @@ export class LogTimeParser {
   }
 
   /** `[Www Mmm dd hh:mm:ss[.frac] yyyy]` */
-  private apache(line: string): boolean {
-    if (!WEEKDAYS.has(line.slice(1, 4)) || line.charCodeAt(4) !== 32) return false;
-    return this.ctime(line, 5, 'apache');
+  private apache(line: string, s: number): boolean {
+    if (!weekdayAt(line, s + 1, this.e) || line.charCodeAt(s + 4) !== 32) return false;
+    return this.ctime(line, s + 5, 'apache');
   }
 
   /** `@4000000068...` */
-  private tai64n(line: string): boolean {
-    const t = tai64nAt(line, 0);
-    return t !== undefined && this.finish(line, t, 25, 'tai64n', -1);
+  private tai64n(line: string, s: number): boolean {
+    const t = tai64nAt(line, s, this.e);
+    return t !== undefined && this.finish(line, t, s + 25, 'tai64n', -1);
   }
 
   /** `yyyy-mm-dd[T ]hh:mm:ss[.frac][Z|±hh[:]mm]` or `yyyy/mm/dd hh:mm:ss`. */
-  private numeric(line: string): boolean {
-    const y = digits(line, 0, 4);
-    const sep = line.charCodeAt(4);
-    if (y < 1970 || (sep !== 45 && sep !== 47) || line.charCodeAt(7) !== sep) return false;
-    const mo = digits(line, 5, 2);
-    const d = digits(line, 8, 2);
+  private numeric(line: string, o: number): boolean {
+    const y = digits(line, o, 4);
+    const sep = line.charCodeAt(o + 4);
+    if (y < 1970 || (sep !== 45 && sep !== 47) || line.charCodeAt(o + 7) !== sep) return false;
+    const mo = digits(line, o + 5, 2);
+    const d = digits(line, o + 8, 2);
     if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) return false;
-    const t = line.charCodeAt(10);
+    const t = line.charCodeAt(o + 10);
     if (t !== 84 && t !== 32) return false;
-    const sod = clockAt(line, 11);
+    const sod = clockAt(line, o + 11);
     if (sod < 0) return false;
-    const frac = fractionAt(line, 19);
+    const frac = fractionAt(line, o + 19);
     const h = Math.floor(sod / 3600);
     const mi = Math.floor(sod / 60) % 60;
     const s = sod % 60;
-    const secondsAt = frac.next === 19 ? 17 : -1;
+    const secondsAt = frac.next === o + 19 ? o + 17 : -1;
     if (sep === 47) return t === 32 && this.finish(line, this.clock.toEpoch(y, mo, d, h, mi, s, frac.ms), frac.next, 'slash', secondsAt);
     let i = frac.next;
     const z = line.charCodeAt(i);

@@ -140,3 +140,15 @@ test('time zones: IANA names are checked, an unknown one is a typed error that s
   assert.throws(() => checkTimeZone('Mars/Olympus'), (e: unknown) => e instanceof TimeZoneError && /Mars\/Olympus/.test(e.message) && /IANA/.test(e.message));
   assert.throws(() => new LogTimeParser({ timeZone: 'JST+9' }), TimeZoneError);
 });
+
+test('a line that ends at or inside a timestamp is read at once (it once looped for ever or threw)', { timeout: 5000 }, () => {
+  const p = parser('UTC', '2026-11-26T12:00:00Z');
+  // A fraction at the very end is still the line's time.
+  assert.equal(timeOf(p, 'Jan 19 20:38:08.5'), '2026-01-19T20:38:08.500Z');
+  assert.equal(timeOf(p, '2026-01-19T20:38:08.12'), '2026-01-19T20:38:08.120Z');
+  // Cut short: no timestamp, now, never a NaN.
+  for (const line of ['Mon Jan 19 20:38:08 202', 'Jan 19 20:38:0', '2026-01-19T20:38:08+09']) {
+    assert.equal(p.parse(line), false, JSON.stringify(line));
+    assert.equal(iso(p.time), '2026-11-26T12:00:00.000Z', JSON.stringify(line));
+  }
+});

@@ -155,8 +155,10 @@ function passdbFailure(line: string, i: number): FailureMatch | undefined {
   let close = -1;
   let verdict = '';
   for (let k = line.indexOf('): ', open); k >= 0; k = line.indexOf('): ', k + 1)) {
-    for (const v of VERDICTS) {
-      if (line.charCodeAt(k + 3) !== v.charCodeAt(3) || !hasAt(line, k, v)) continue;
+    const c3 = line.charCodeAt(k + 3);
+    for (let n = 0; n < VERDICTS.length; n++) {
+      const v = VERDICTS[n]!;
+      if (c3 !== v.charCodeAt(3) || !hasAt(line, k, v)) continue;
       if (close >= 0) return undefined;
       close = k;
       verdict = v;

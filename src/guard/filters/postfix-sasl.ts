@@ -23,6 +23,11 @@ const LINE = /warning: [^\s[\]]+\[([0-9A-Fa-f.:]+)\](?::\d+)?: SASL [\w-]+ authe
 /** Reasons that are not a wrong password: counted in aggressive mode only. */
 const AGGRESSIVE = [' generic failure', ' no mechanism available', ' Invalid authentication mechanism'];
 
+function isAggressive(reason: string): boolean {
+  for (let k = 0; k < AGGRESSIVE.length; k++) if (reason.startsWith(AGGRESSIVE[k]!)) return true;
+  return false;
+}
+
 export default defineFilter({
   type: 'postfix-sasl',
   summary: 'Postfix smtpd: SASL (SMTP AUTH) authentication failed',
@@ -39,7 +44,7 @@ export default defineFilter({
     if (!m) return undefined;
     const reason = m[2] ?? '';
     if (reason.startsWith(' Connection lost to authentication server')) return undefined;
-    if ((m[3] || AGGRESSIVE.some((a) => reason.startsWith(a))) && !counts('aggressive', ctx.mode)) return undefined;
+    if ((m[3] || isAggressive(reason)) && !counts('aggressive', ctx.mode)) return undefined;
     const address = normaliseAddress(m[1]!);
     if (!address) return undefined;
     const u = reason.indexOf(', sasl_username=');

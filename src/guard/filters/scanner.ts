@@ -11,9 +11,9 @@
  * scanner also gives its filters a small bounded memory of recent lines (ctx.recent), for a
  * daemon that writes one attempt twice (sshd and PAM).
  *
- * Speed notes: every line reaches here as a slice of a larger block, and each charCodeAt on such
- * a string costs a few nanoseconds, so the work per line is counted in characters read: the
- * header is read in one forward pass, filters look at a character or two before reading more.
+ * Speed notes: the work per line is counted in characters read: the header is read in one
+ * forward pass, filters look at a character or two before reading more. logtest hands lines as
+ * spans of one decoded piece (`scanAt`): a line no filter reads is never cut out of it.
  */
 import type { Failure, FilterDefinition, FilterMode, MatchContext } from '../failure.ts';
 import { LogTimeParser, type LogTimeOptions } from '../log-time.ts';
@@ -88,32 +88,44 @@ export class LogScanner {
 
   /** The failure this line records, or undefined. `lineNo` is copied into the failure. */
   scan(text: string, lineNo?: number): Failure | undefined {
+    return this.scanAt(text, 0, text.length, lineNo);
+  }
+
+  /**
+   * `scan()` of the line [start, end) of `text` (logtest's decoded block, lines cut by
+   * `LineSplitter.pushSpans`): time, header and program are read in place, and the line is cut
+   * out (a slice, no copy) only when a filter is to read it. The character at `end`, if any,
+   * must end the line (LF or CR: see `LogTimeParser.parseAt`).
+   */
+  scanAt(text: string, start: number, end: number, lineNo?: number): Failure | undefined {
     // `sshd -E` ends its lines with CRLF; the filters anchor at the end of the text.
-    const line = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
     const t = this.time;
-    t.parse(line);
+    t.parseAt(text, start, end);
     let list = this.all;
     const ctx = this.ctx;
-    ctx.at = t.end;
+    let at = t.end;
     ctx.program = '';
     // Only syslog-style files carry `host program[pid]:` after the time, and there it is required:
     // a syslog line without a program we read is nobody's failure (rsyslog writes a malformed
     // message as `host text`, and text that starts like sshd's must not pass as sshd's). Elsewhere
     // a word with a colon (`error:` in an sshd -E file) is part of the message.
     if (t.kind === 'syslog' || t.kind === 'iso') {
-      const at = this.headerAt(line, t.end);
-      if (at >= 0) {
-        const found = this.programOf(line, this.progBase, this.progEnd);
+      const message = this.headerAt(text, t.end, end);
+      if (message >= 0) {
+        const found = this.programOf(text, this.progBase, this.progEnd);
         if (!found) return undefined;
         list = found.filters;
-        ctx.at = at;
+        at = message;
         ctx.program = found.name;
       } else if (t.kind === 'iso' && this.ownLog.length) {
         // A daemon's own file (Exim's mainlog, MySQL 8's error log): only the filters that read one.
         list = this.ownLog;
-        ctx.at = 0;
+        at = start;
       } else return undefined;
     }
+    const line = start === 0 && end === text.length ? text : text.slice(start, end);
+    ctx.at = at - start;
     for (let i = 0; i < list.length; i++) {
       const f = list[i]!;
       const m = f.match(line, ctx);
@@ -127,8 +139,7 @@ export class LogScanner {
    * `host program[pid]: ` (syslog), or `host program[pid] ` (ProFTPD's own SystemLog). Returns
    * where the message starts, or -1 when the line has none of these.
    */
-  private headerAt(line: string, i: number): number {
-    const len = line.length;
+  private headerAt(line: string, i: number, len: number): number {
     // Hand-written scans, not indexOf: the tokens are short, and this runs for every line.
     let sp1 = i;
     while (sp1 < len && line.charCodeAt(sp1) !== 32) sp1++;

@@ -42,7 +42,8 @@ export default defineFilter({
     i += 2;
     let wording: string | undefined;
     const first = line.charCodeAt(i);
-    for (const w of WORDINGS) {
+    for (let k = 0; k < WORDINGS.length; k++) {
+      const w = WORDINGS[k]!;
       if (w.charCodeAt(0) === first && hasAt(line, i, w)) {
         wording = w;
         break;

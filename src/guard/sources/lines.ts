@@ -39,6 +39,32 @@ export interface SplitLines {
   numbers?: number[] | undefined;
 }
 
+/**
+ * Lines as spans of one decoded string (`pushSpans`, Latin-1 only): line i is
+ * `texts[i].slice(starts[i], ends[i])`, where `texts[i]` is the chunk's one decoded string for
+ * most lines, and a string of its own for a line that began in an earlier chunk or is over the
+ * limit. The character at `ends[i]` of `texts[i]`, if any, is the LF that ended the line (or the
+ * CR before it), so a reader may look one past the end and meet it. Reused: `pushSpans` appends.
+ */
+export interface LineSpans {
+  texts: string[];
+  starts: number[];
+  ends: number[];
+  /** Each line's 1-based number (empty lines count). */
+  numbers: number[];
+  /** Lines over the limit (their middle dropped). */
+  long: number;
+}
+
+/** Empties `out` for the next chunk (keeps its arrays). */
+export function clearSpans(out: LineSpans): void {
+  out.texts.length = 0;
+  out.starts.length = 0;
+  out.ends.length = 0;
+  out.numbers.length = 0;
+  out.long = 0;
+}
+
 export type LineEncoding = 'utf8' | 'latin1';
 
 /** Head and tail of a string over `max` characters (for sources that get text, not bytes: journald). */
@@ -107,6 +133,80 @@ export class LineSplitter {
     if (this.start === -1) return;
     this.newlines++;
     this.emitHeld(out);
+  }
+
+  /**
+   * `push()` for a Latin-1 splitter, with the lines as spans: the chunk's complete lines are
+   * decoded in one call to one string, and the lines are found in it, instead of one string made
+   * per line (what the line reader costs per line goes from a copy and an allocation to an index).
+   * The same lines, numbers, limit and head-and-tail treatment as `push()`; no byte offsets.
+   */
+  pushSpans(chunk: Buffer, at: number, out: LineSpans): void {
+    if (this.encoding !== 'latin1') throw new Error('pushSpans: Latin-1 splitters only (one character per byte)');
+    let pos = 0;
+    if (this.start !== -1) {
+      // The line held from the chunk before ends at this chunk's first newline.
+      const nl = chunk.indexOf(10);
+      if (nl === -1) return this.hold(chunk, at);
+      this.newlines++;
+      if (nl > 0) this.hold(chunk.subarray(0, nl), at);
+      this.emitHeldSpan(out);
+      pos = nl + 1;
+    }
+    const last = chunk.lastIndexOf(10);
+    if (last >= pos) {
+      const text = chunk.toString('latin1', pos, last);
+      const n = text.length;
+      let a = 0;
+      for (;;) {
+        let nl = text.indexOf('\n', a);
+        if (nl === -1) nl = n;
+        this.newlines++;
+        this.emitSpan(text, a, nl, out);
+        if (nl === n) break;
+        a = nl + 1;
+      }
+      pos = last + 1;
+    }
+    if (pos < chunk.length) this.hold(chunk.subarray(pos), at + pos);
+  }
+
+  /** `end()` for `pushSpans()`. */
+  endSpans(out: LineSpans): void {
+    if (this.start === -1) return;
+    this.newlines++;
+    this.emitHeldSpan(out);
+  }
+
+  /** The line [a, b) of `text` (b at its newline), as `emit()` would give it. */
+  private emitSpan(text: string, a: number, b: number, out: LineSpans): void {
+    if (b > a && text.charCodeAt(b - 1) === 13) b--;
+    if (b === a) return;
+    if (b - a <= this.max) {
+      out.texts.push(text);
+      out.starts.push(a);
+      out.ends.push(b);
+    } else {
+      const line = text.slice(a, a + this.headMax) + LONG_LINE_MARK + text.slice(b - this.tailMax, b);
+      out.texts.push(line);
+      out.starts.push(0);
+      out.ends.push(line.length);
+      out.long++;
+    }
+    out.numbers.push(this.newlines);
+  }
+
+  /** The held partial line as one span of a string of its own. */
+  private emitHeldSpan(out: LineSpans): void {
+    const one: SplitLines = { lines: [], offsets: [], long: 0 };
+    this.emitHeld(one);
+    if (!one.lines.length) return;
+    const line = one.lines[0]!;
+    out.texts.push(line);
+    out.starts.push(0);
+    out.ends.push(line.length);
+    out.numbers.push(this.newlines);
+    out.long += one.long;
   }
 
   private emit(buf: Buffer, a: number, b: number, offset: number, out: SplitLines): void {
