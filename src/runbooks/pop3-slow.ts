@@ -188,7 +188,10 @@ export default defineRunbook({
     const toBlock = [...new Set(attackers.flatMap((x) => x.unblocked))].sort((x, y) => x - y);
     const block = toBlock.length ? `: evidence for the guard (block on port ${toBlock.join(', ')})` : ': nothing more to block';
     const blockSay = toBlock.length
-      ? said(` The attacking address${attackers.length === 1 ? ' goes' : 'es go'} to the guard to be blocked on port ${toBlock.join(', ')}.`, `攻撃元はポート ${toBlock.join('、')} での遮断の対象としてガードに渡します。`)
+      ? said(
+          ` The guard is asked to block ${attackers.length === 1 ? 'it' : 'them'} on ${toBlock.length === 1 ? 'port' : 'ports'} ${toBlock.slice(0, -1).join(', ')}${toBlock.length > 1 ? ' and ' : ''}${toBlock.at(-1)} too.`,
+          `攻撃元はポート ${toBlock.join('、')} でも遮断するようガードに依頼します。`,
+        )
       : said(' Nothing more needs blocking.', 'これ以上の遮断は不要です。');
     const attack = { service: 'pop3', ports: toBlock, sources: attackers, summary };
     f.add('attack', `attack: ${summary}`, { sources: attackers }, said(`Attack: ${summarySay.map((x) => x.en).join('; ')}.`, `攻撃: ${summarySay.map((x) => x.ja).join('。')}。`));

@@ -9,10 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { silentLogger } from '../../src/core/log.ts';
@@ -111,6 +111,16 @@ export class Inbox {
   async close(): Promise<void> {
     this.http?.closeAllConnections();
     await Promise.all([new Promise((r) => (this.http ? this.http.close(() => r(undefined)) : r(undefined))), new Promise((r) => (this.smtp ? this.smtp.close(() => r(undefined)) : r(undefined)))]);
+    this.keep();
+  }
+
+  /** What the contacts read, kept as test-artifacts/messages/<scenario>.txt (gitignored) for people to read. */
+  private keep(): void {
+    const file = process.argv.find((a) => a.endsWith('.test.ts'));
+    if (!file || this.all.length === 0) return;
+    const dir = join(process.cwd(), 'test-artifacts', 'messages');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${basename(file, '.test.ts')}.txt`), shown(this.all) + '\n');
   }
 }
 

@@ -77,6 +77,9 @@ test('POP3 brute force, SYN_RECV flood and slow greeting: attacker banned on 110
     assert.ok(banned.some((x) => /攻撃|attack/i.test(x.subject)), shown([...client, ...ops]));
     // The client's subject, word for word: a bare address (private: no country) is spaced from the Japanese.
     assert.ok(client.some((x) => x.subject === `【攻撃を遮断】srv: ${attacker} による POP3 への総当たり攻撃をポート 110 で遮断`), client.map((x) => x.subject).join('\n'));
+    // The lab's attacker is on a private address: the client reads that it is a machine inside, not "unknown".
+    assert.ok(client.some((x) => x.text.includes(`${attacker}（プライベートアドレス: 内部ネットワークの機器です）`)), shown(client));
+    assert.ok(ops.some((x) => x.text.includes(`${attacker} (a private address: a machine on an internal network)`)), shown(ops));
     // The outage it explains says the cause was found and is already blocked, naming the attack's incident.
     const elsewhere = banned.filter((x) => !/攻撃|attack/i.test(x.subject));
     assert.deepEqual(elsewhere.filter((x) => !/インシデント番号 #\d+|attack incident #\d+|遮断済み|already (banned|blocked)/.test(x.text)).map((x) => x.subject), [], shown(elsewhere));

@@ -5,6 +5,7 @@
  * the contact's zone), and which incident it explains. Built-in only: config templates speak of
  * outages, and an attack's facts are not template fields.
  */
+import { addressScope } from '../../guard/enrich/ip-scope.ts';
 import type { AttackBan, IncidentRecord } from '../../core/incident.ts';
 import type { Language } from '../../core/said.ts';
 import { contactTimeZone, type ContactConfig } from '../contacts.ts';
@@ -50,12 +51,14 @@ function who(b: AttackBan, lang: Language): string {
   const country = countryWords(b.country, lang);
   const owner = b.owner ? clip(b.owner) : undefined;
   const network = b.network ? clip(b.network) : undefined;
+  // No registry knows a private address: the attacker is inside, which the reader must know.
+  const scope = addressScope(b.address.split('/')[0]!);
   if (lang === 'ja') {
     const parts = [country, owner ? `ネットワーク管理者: ${owner}${network ? `（${network}）` : ''}` : network ? `ネットワーク: ${network}` : undefined].filter(Boolean);
-    return parts.length ? `${b.address}（${parts.join('、')}）` : `${b.address}（所在地・管理者は不明）`;
+    return parts.length ? `${b.address}（${parts.join('、')}）` : scope === 'private' ? `${b.address}（プライベートアドレス: 内部ネットワークの機器です）` : `${b.address}（所在地・管理者は不明）`;
   }
   const parts = [country, owner ? `network owner ${owner}${network ? ` (${network})` : ''}` : network ? `network ${network}` : undefined].filter(Boolean);
-  return parts.length ? `${b.address}, ${parts.join(', ')}` : `${b.address} (where it is and who owns it are not known)`;
+  return parts.length ? `${b.address}, ${parts.join(', ')}` : scope === 'private' ? `${b.address} (a private address: a machine on an internal network)` : `${b.address} (where it is and who owns it are not known)`;
 }
 
 function tried(b: AttackBan, lang: Language): string {
