@@ -15,6 +15,7 @@ import { channelLabel, type ChannelConfig } from './notify/contacts.ts';
 import { Dispatcher } from './notify/dispatch.ts';
 import type { Store } from './store/types.ts';
 import type { WebDeps } from './web/deps.ts';
+import { banOrder } from './web/console-guard.tsx';
 import type { DeliveryView, GuardBan, IncidentRow } from './web/types.ts';
 
 export interface ConsoleParts {
@@ -32,6 +33,9 @@ const SCAN = 10_000;
 // Deliveries and bans are read from the timelines of this many newest incidents.
 const RECENT_INCIDENTS = 200;
 const ATTACKS_READ = 60;
+// The guard view reads this many attack timelines between two turns of the event loop.
+const YIELD_EVERY = 15;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const rowOf = (i: IncidentRecord): IncidentRow => ({ id: i.id, target: i.target, kind: i.kind ?? 'outage', status: i.status, severity: i.severity, title: i.title, openedAt: i.openedAt, resolvedAt: i.resolvedAt });
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
@@ -65,15 +69,19 @@ export function consoleDeps(p: ConsoleParts): ConsoleDeps {
       const now = Date.now();
       const byKey = new Map<string, GuardBan>();
       const keyOf = (address: string, port: number | null | undefined) => `${address}|${port ?? ''}`;
-      const attacks = (await store.incidents({ limit: 1000 })).filter((i) => i.kind === 'attack').slice(0, ATTACKS_READ);
+      const attacks = (await store.incidentPage({ kind: 'attack', limit: ATTACKS_READ })).items;
       // Oldest attack first, so a later ban of the same address tells its latest facts.
-      for (const inc of attacks.reverse()) {
+      for (const [n, inc] of attacks.reverse().entries()) {
+        // The store answers synchronously: give the scheduler's due timers a turn now and then.
+        if (n % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
         const lines = new Map<string, string[]>();
         for (const e of await store.incidentEvents(inc.id)) {
           const d = e.data ?? {};
           if (e.kind !== 'ban' || typeof d.address !== 'string' || typeof d.line !== 'string') continue;
           const k = keyOf(d.address, typeof d.port === 'number' ? d.port : null);
-          lines.set(k, [...(lines.get(k) ?? []), d.line].slice(-5));
+          // The lines that counted toward the ban (d.lines, the last few), else the one that tipped it.
+          const earned = Array.isArray(d.lines) && d.lines.every((l) => typeof l === 'string') ? (d.lines as string[]) : [d.line];
+          lines.set(k, [...(lines.get(k) ?? []), ...earned].slice(-5));
         }
         for (const b of inc.attack?.bans ?? []) {
           const k = keyOf(b.address, b.port);
@@ -99,6 +107,7 @@ export function consoleDeps(p: ConsoleParts): ConsoleDeps {
           });
         }
       }
+      await nextTurn();
       for (const b of await store.bans()) {
         const k = keyOf(b.address, b.port);
         const was = byKey.get(k);
@@ -123,7 +132,10 @@ export function consoleDeps(p: ConsoleParts): ConsoleDeps {
           lines: was?.lines ?? [],
         });
       }
-      const bans = [...byKey.values()].sort((a, b) => Number(b.active) - Number(a.active) || b.lastSeen - a.lastSeen).slice(0, 500);
+      // Every ban (the stored ones and those of the newest attacks): the page shows ~100 at a time
+      // (console-guard.tsx guardSlice) and counts over all of them.
+      await nextTurn();
+      const bans = [...byKey.values()].sort(banOrder);
       return { bans, allow: allowList().entries().map((e) => ({ cidr: formatCidr(e.cidr), why: e.why })) };
     },
 

@@ -2,8 +2,9 @@
  * Where the guard page's time goes (`node --import tsx bench/web/guard-parts.ts [incidents]
  * [bans]`), without a daemon: a store seeded like bench/web/pages.ts (no results), then the
  * median of 30 runs of each part the /guard route does: the view the daemon builds
- * (daemon-web-console.ts guardView: the newest 1,000 incidents read to find 60 attacks, their
- * timelines, every stored ban, sorted, cut to 500) and the page rendered to HTML (console-guard.tsx).
+ * (daemon-web-console.ts guardView: the newest 60 attack incidents by the kind index, their
+ * timelines, every stored ban, sorted), the page cut from it (guardSlice: 100 bans, counts over
+ * all) and rendered to HTML (console-guard.tsx).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { consoleDeps } from '../../src/daemon-web-console.ts';
 import { stores } from '../../src/store/index.ts';
-import { GuardPage } from '../../src/web/console-guard.tsx';
+import { GUARD_PAGE, GuardPage, guardSlice } from '../../src/web/console-guard.tsx';
 import { seedStore } from './seed.ts';
 
 const incidents = Number(process.argv[2] ?? 20_000);
@@ -44,7 +45,9 @@ try {
   await time('store.incidentPage({ kind: attack, limit: 60 }) (the index of migration 0009)', () => store.incidentPage({ kind: 'attack', limit: 60 }));
   await time('store.bans()', () => store.bans());
   await time('guardView() whole', () => deps.guardView());
-  await time(`GuardPage rendered (${Math.round(String(GuardPage({ c, r, bans: view.bans, allow: view.allow, manage: true })).length / 1024)} KiB)`, () => String(GuardPage({ c, r, bans: view.bans, allow: view.allow, manage: true })));
+  await time('guardSlice (first page of 100, counts over all)', () => guardSlice(view.bans, undefined, GUARD_PAGE, 'en'));
+  const slice = guardSlice(view.bans, undefined, GUARD_PAGE, 'en');
+  await time(`GuardPage rendered (${Math.round(String(GuardPage({ c, r, slice, allow: view.allow, manage: true })).length / 1024)} KiB)`, () => String(GuardPage({ c, r, slice, allow: view.allow, manage: true })));
   await store.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

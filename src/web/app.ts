@@ -1,7 +1,8 @@
 /**
- * Builds the console's app: the middleware chain every request passes through (guard.ts), every
- * route with its declaration in the route table (access.ts), the generated OpenAPI 3.1 document
- * of API v1, and the one error shape for everything that goes wrong.
+ * Builds the console's app: the middleware chain every request passes through (guard.ts, and
+ * turns.ts: one render per event-loop turn), every route with its declaration in the route table
+ * (access.ts), the generated OpenAPI 3.1 document of API v1, and the one error shape for
+ * everything that goes wrong.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
@@ -18,6 +19,7 @@ import type { WebDeps, WebSettings } from './deps.ts';
 import { authenticate, declaredBodyLimit, hostCheck, policy, securityHeaders } from './guard.ts';
 import { registerPages } from './pages.tsx';
 import { registerConsolePages } from './pages-console.tsx';
+import { turnGate } from './turns.ts';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
@@ -43,7 +45,8 @@ export function createApp(deps: WebDeps, settings: WebSettings, log: Logger): Co
     },
   });
 
-  const chain = [securityHeaders, hostCheck(settings, () => port), declaredBodyLimit(settings.bodyLimit), authenticate(deps, log)];
+  // One page or API render per event-loop turn (turns.ts): the scheduler's timers run between them.
+  const chain = [securityHeaders, hostCheck(settings, () => port), turnGate().middleware, declaredBodyLimit(settings.bodyLimit), authenticate(deps, log)];
   const middleware = new Set<unknown>(chain);
   const pol = policy(table, settings, middleware, log);
   middleware.add(pol);

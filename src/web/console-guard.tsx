@@ -4,11 +4,13 @@
  * code), network owner, jail, the log lines that earned it (hostile text: escaped, in a pre),
  * first and last seen and when it ends; counts per country and per jail (bars are <meter>
  * elements: no inline style under the CSP); the allow list in force; ban and unban forms.
+ * Bans come ~100 a page (in force first, then the latest seen; "Older →" carries a cursor of the
+ * page's last ban), while the counts and the per-country and per-jail tables cover every ban.
  */
 import type { FC } from 'hono/jsx';
 import { allows } from '../auth/types.ts';
 import { addressScope } from '../guard/enrich/ip-scope.ts';
-import { Csrf, flag, NoteLine, regionName, When, words, type C } from './pages-console-kit.tsx';
+import { Csrf, flag, Next, NoteLine, regionName, When, words, type C } from './pages-console-kit.tsx';
 import type { Reader } from './reader.ts';
 import type { GuardBan } from './types.ts';
 
@@ -122,42 +124,116 @@ const Counts: FC<{ title: string; rows: [string, number][]; r: Reader; id: strin
 
 function tally(bans: GuardBan[], key: (b: GuardBan) => string): [string, number][] {
   const m = new Map<string, number>();
-  for (const b of bans) m.set(key(b), (m.get(key(b)) ?? 0) + 1);
+  for (const b of bans) {
+    const k = key(b);
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
   return [...m.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 30);
 }
 
-export const GuardPage: FC<{ c: C; r: Reader; bans: GuardBan[]; allow: { cidr: string; why: string }[]; manage: boolean }> = ({ c, r, bans, allow, manage }) => {
+/** Bans rendered per page of the guard page. */
+export const GUARD_PAGE = 100;
+
+/** The guard page's order: in force first, then the latest seen, then address and port (a total order, so a cursor is exact). */
+export function banOrder(a: GuardBan, b: GuardBan): number {
+  return Number(b.active) - Number(a.active) || b.lastSeen - a.lastSeen || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0) || (a.port ?? -1) - (b.port ?? -1);
+}
+
+const MAX_CURSOR = 200;
+const encodeCursor = (b: GuardBan) => Buffer.from(JSON.stringify([b.active ? 1 : 0, b.lastSeen, b.address, b.port])).toString('base64url');
+/** The last ban of a page from its cursor, as far as the order needs it; undefined when it is not one of ours. */
+function decodeCursor(cursor: string): GuardBan | undefined {
+  if (cursor.length > MAX_CURSOR || !/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(v) || v.length !== 4) return undefined;
+    const [active, lastSeen, address, port] = v as unknown[];
+    if ((active !== 0 && active !== 1) || !Number.isSafeInteger(lastSeen) || typeof address !== 'string' || (port !== null && !Number.isSafeInteger(port))) return undefined;
+    return { active: active === 1, lastSeen, address, port } as GuardBan;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What one page of the guard shows: its bans (after the cursor, in banOrder), the cursor of the next, and counts over every ban. */
+export interface GuardSlice {
+  bans: GuardBan[];
+  next: string | null;
+  /** True on the first page (no cursor, or one that was not ours). */
+  first: boolean;
+  active: number;
+  ended: number;
+  perCountry: [string, number][];
+  perJail: [string, number][];
+}
+
+/** Cuts a page of `limit` bans from all of them (sorted by banOrder) after `cursor`. */
+export function guardSlice(all: GuardBan[], cursor: string | undefined, limit: number, lang: Reader['lang']): GuardSlice {
+  const t = words(lang);
+  const after = cursor ? decodeCursor(cursor) : undefined;
+  // The first ban past the cursor (binary search: the list is sorted by the same order).
+  let lo = 0;
+  if (after) {
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (banOrder(all[mid]!, after) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+  }
+  const bans = all.slice(lo, lo + limit);
+  let active = 0;
+  for (const b of all) if (b.active) active++;
+  return {
+    bans,
+    next: lo + limit < all.length && bans.length ? encodeCursor(bans[bans.length - 1]!) : null,
+    first: after === undefined,
+    active,
+    ended: all.length - active,
+    perCountry: tally(all, (b) => (b.country ? `${flag(b.country)} ${b.country}` : scopeWords(b.address, t) === '—' ? '?' : scopeWords(b.address, t))),
+    perJail: tally(all, (b) => b.jail),
+  };
+}
+
+export const GuardPage: FC<{ c: C; r: Reader; slice: GuardSlice; allow: { cidr: string; why: string }[]; manage: boolean }> = ({ c, r, slice, allow, manage }) => {
   const t = words(r.lang);
   const operate = manage && allows(r.role, 'operator') && !!r.csrf;
-  const active = bans.filter((b) => b.active);
-  const ended = bans.filter((b) => !b.active);
+  const active = slice.bans.filter((b) => b.active);
+  const ended = slice.bans.filter((b) => !b.active);
   return (
     <div>
       <h1>{t('Guard', 'ガード')}</h1>
       <NoteLine c={c} r={r} />
       <div data-live="guard" data-live-on="ban">
         <p class="counts">
-          <span>{t(`${active.length} in force`, `遮断中 ${active.length} 件`)}</span>
-          <span>{t(`${ended.length} ended recently`, `最近解除 ${ended.length} 件`)}</span>
+          <span>{t(`${slice.active} in force`, `遮断中 ${slice.active} 件`)}</span>
+          <span>{t(`${slice.ended} ended recently`, `最近解除 ${slice.ended} 件`)}</span>
         </p>
-        <section>
-          <h2>{t('Bans in force', '遮断中')}</h2>
-          <BanRows bans={active} r={r} unban={operate} id="bans-active" />
-        </section>
-        <section class="two">
-          <div>
-            <h2>{t('Bans per country', '国別の遮断数')}</h2>
-            <Counts title={t('Country', '国')} rows={tally(bans, (b) => (b.country ? `${flag(b.country)} ${b.country}` : scopeWords(b.address, t) === '—' ? '?' : scopeWords(b.address, t)))} r={r} id="per-country" />
-          </div>
-          <div>
-            <h2>{t('Bans per jail', 'ジェイル別の遮断数')}</h2>
-            <Counts title={t('Jail', 'ジェイル')} rows={tally(bans, (b) => b.jail)} r={r} id="per-jail" />
-          </div>
-        </section>
-        <section>
-          <h2>{t('Recent bans that ended', '最近解除された遮断')}</h2>
-          <BanRows bans={ended} r={r} unban={false} id="bans-ended" />
-        </section>
+        {slice.first || active.length ? (
+          <section>
+            <h2>{t('Bans in force', '遮断中')}</h2>
+            <BanRows bans={active} r={r} unban={operate} id="bans-active" />
+          </section>
+        ) : null}
+        {slice.first ? (
+          <section class="two">
+            <div>
+              <h2>{t('Bans per country', '国別の遮断数')}</h2>
+              <Counts title={t('Country', '国')} rows={slice.perCountry} r={r} id="per-country" />
+            </div>
+            <div>
+              <h2>{t('Bans per jail', 'ジェイル別の遮断数')}</h2>
+              <Counts title={t('Jail', 'ジェイル')} rows={slice.perJail} r={r} id="per-jail" />
+            </div>
+          </section>
+        ) : null}
+        {ended.length || (slice.first && slice.ended === 0) ? (
+          <section>
+            <h2>{t('Recent bans that ended', '最近解除された遮断')}</h2>
+            <BanRows bans={ended} r={r} unban={false} id="bans-ended" />
+          </section>
+        ) : null}
+        <Next path="/guard" params={{}} cursor={slice.next} r={r} />
       </div>
       {operate ? (
         <section>

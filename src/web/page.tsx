@@ -17,7 +17,7 @@ h1{font-size:1.3rem;margin:0 0 .3rem} .sub{color:#656d76;margin-bottom:1rem}
 table{border-collapse:collapse;width:100%;margin-top:1rem} th,td{text-align:left;white-space:nowrap;padding:.35rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top}
 th{font-weight:600;color:#656d76} .badge{color:#fff;border-radius:4px;padding:.05rem .4rem;font-size:12px;font-weight:600}
 h2{font-size:1.05rem;margin:1rem 0 .3rem} .quiet{color:#656d76} ul{padding-left:1.2rem;margin:.3rem 0} li{margin:.2rem 0}
-.text{font-family:ui-monospace,monospace;font-size:12.5px;word-break:break-word;white-space:normal}
+.text{font-family:ui-monospace,monospace;font-size:12.5px;word-break:break-word;white-space:normal} pre.text{white-space:pre-wrap}
 .bg-OK,.bg-ok{background:#1a7f37} .bg-WARNING,.bg-warning{background:#9a6700} .bg-CRITICAL,.bg-critical,.bg-down{background:#cf222e} .bg-UNKNOWN,.bg-unknown{background:#6e40c9} .bg-PENDING,.bg-other{background:#8c959f}
 .fg-OK{color:#1a7f37} .fg-WARNING{color:#9a6700} .fg-CRITICAL{color:#cf222e} .fg-UNKNOWN{color:#6e40c9}
 .who{float:right} .who form{display:inline} form.login{max-width:20rem} form.login label{display:block;margin:.6rem 0 .2rem} form.login input,form.login select{width:100%;padding:.3rem} .error{color:#cf222e}

@@ -8,7 +8,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { formatCidr, parseCidr } from '../guard/address.ts';
 import { type RouteTable, type WebEnv } from './access.ts';
-import { GuardPage } from './console-guard.tsx';
+import { GUARD_PAGE, GuardPage, guardSlice } from './console-guard.tsx';
 import { IncidentPage } from './console-incident.tsx';
 import { incidentListData, IncidentsPage } from './console-incidents.tsx';
 import { NotificationsPage } from './console-notify.tsx';
@@ -89,7 +89,8 @@ export function registerConsolePages(app: OpenAPIHono<WebEnv>, table: RouteTable
     const see = targetFilter(c, deps);
     // A ban blocks an address for every client: one limited to some targets sees only the bans its own jails made.
     const bans = whole ? view.bans : view.bans.filter((b) => b.target !== null && see(b.target));
-    return page(c, 'guard', words(r.lang)('Guard', 'ガード'), <GuardPage c={c} r={r} bans={bans} allow={whole ? view.allow : []} manage={whole} />);
+    const slice = guardSlice(bans, c.req.query('cursor'), GUARD_PAGE, r.lang);
+    return page(c, 'guard', words(r.lang)('Guard', 'ガード'), <GuardPage c={c} r={r} slice={slice} allow={whole ? view.allow : []} manage={whole} />);
   });
 
   table.add({ method: 'POST', path: '/guard/bans', role: 'operator', body: 'form-or-json', ...PAGE_RULE, summary: 'Ban an address or network by hand (form; 303 to /guard)' });
