@@ -177,6 +177,8 @@ const envWithout = (extra: NodeJS.ProcessEnv = {}) => {
 
 test('bin/mamoru.js runs dist/ when current, the sources with a note when src/ is newer, the sources when not built', async () => {
   const root = fakeRoot();
+  // A git checkout: only there is src/ compared with the build.
+  mkdirSync(join(root, '.git'));
   try {
     const bin = join(root, 'bin', 'mamoru.js');
     const stamp = join(root, 'dist', 'build-stamp');
@@ -210,6 +212,13 @@ test('bin/mamoru.js runs dist/ when current, the sources with a note when src/ i
     utimesSync(source, earlier, earlier);
     r = await run([bin, 'x'], { env: envWithout({ MAMORU_FROM: 'src' }) });
     assert.deepEqual([r.stdout, r.stderr], ['from src x\n', '']);
+
+    // An installed package (no .git): npm gives unpacked files the time of unpacking, so src/
+    // may look newer than the build; dist/ runs all the same, with no note.
+    rmSync(join(root, '.git'), { recursive: true });
+    utimesSync(source, new Date(), new Date());
+    r = await run([bin, 'x'], { env: envWithout() });
+    assert.deepEqual([r.code, r.stdout, r.stderr], [0, 'from dist x\n', '']);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
