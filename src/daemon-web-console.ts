@@ -26,10 +26,8 @@ export interface ConsoleParts {
 }
 
 /** The parts of WebDeps built here. */
-export type ConsoleDeps = Pick<WebDeps, 'incidentRows' | 'incidentStory' | 'guardView' | 'banRefusal' | 'deliveries' | 'contacts' | 'testContact'>;
+export type ConsoleDeps = Pick<WebDeps, 'incidentStory' | 'guardView' | 'banRefusal' | 'deliveries' | 'contacts' | 'testContact'>;
 
-// The store has no cursor or kind filter for incidents: pages are cut from at most this many rows.
-const SCAN = 10_000;
 // Deliveries and bans are read from the timelines of this many newest incidents.
 const RECENT_INCIDENTS = 200;
 const ATTACKS_READ = 60;
@@ -45,14 +43,6 @@ export function consoleDeps(p: ConsoleParts): ConsoleDeps {
   const allowList = () => new AllowList({ allow: p.config().guard.allow, allow_ssh_session: p.config().guard.allow_ssh_session });
 
   return {
-    incidentRows: async ({ status, kind, before, limit }) => {
-      const scan = before === undefined && kind === undefined ? limit : SCAN;
-      return (await store.incidents({ ...(status ? { status } : {}), limit: scan }))
-        .filter((i) => (before === undefined || i.id < before) && (kind === undefined || (i.kind ?? 'outage') === kind))
-        .slice(0, limit)
-        .map(rowOf);
-    },
-
     incidentStory: async (id) => {
       const i = await store.incident(id);
       if (!i) return undefined;

@@ -8,7 +8,7 @@
  * sandbox (no network, a read-only system), so the unit leaves those out and says so, and keeps
  * the services it started when it stops (KillMode=process). Pure text, like unit.ts.
  */
-import { execWord } from './unit.ts';
+import { execWord, LOCKDOWN, rwPath, safe } from './unit.ts';
 import type { ServiceNeeds } from './needs.ts';
 
 export const HELPER_SOCKET = '/run/mamoru/helper.sock';
@@ -23,8 +23,6 @@ export interface HelperUnitOptions {
   local: ServiceNeeds['local'];
 }
 
-const rwPath = (p: string) => '-' + p.replace(/\\/g, '\\\\').replace(/ /g, '\\x20');
-const safe = (s: string) => s.replace(/[\r\n]/g, ' ');
 
 export function helperUnitText(o: HelperUnitOptions): string {
   const exec = [o.node, o.bin, 'helper', '--config', o.configFile, '--socket', HELPER_SOCKET, '--group', o.user].map(execWord).join(' ');
@@ -43,12 +41,7 @@ export function helperUnitText(o: HelperUnitOptions): string {
           ...pidDirs.flatMap((d) => ['# a stale pid file is removed before a start', `ReadWritePaths=${rwPath(d)}`]),
           'ProtectKernelTunables=yes',
           'ProtectKernelModules=yes',
-          'ProtectControlGroups=yes',
-          'ProtectClock=yes',
-          'ProtectHostname=yes',
-          'LockPersonality=yes',
-          'RestrictRealtime=yes',
-          'RestrictSUIDSGID=yes',
+          ...LOCKDOWN,
           'RestrictAddressFamilies=AF_UNIX',
           'SystemCallArchitectures=native',
         ]

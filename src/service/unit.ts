@@ -29,9 +29,12 @@ export function execWord(word: string): string {
 }
 
 /** A path in ReadWritePaths=: spaces escaped; `-` prefix: a directory that is not there yet is no error. */
-const rwPath = (p: string) => '-' + p.replace(/\\/g, '\\\\').replace(/ /g, '\\x20');
+export const rwPath = (p: string) => '-' + p.replace(/\\/g, '\\\\').replace(/ /g, '\\x20');
 /** A comment line never carries a newline from a path. */
-const safe = (s: string) => s.replace(/[\r\n]/g, ' ');
+export const safe = (s: string) => s.replace(/[\r\n]/g, ' ');
+
+/** Kernel and process lockdown both units share (after ProtectKernelTunables, and in the helper's ProtectKernelModules). */
+export const LOCKDOWN = ['ProtectControlGroups=yes', 'ProtectClock=yes', 'ProtectHostname=yes', 'LockPersonality=yes', 'RestrictRealtime=yes', 'RestrictSUIDSGID=yes'];
 
 /** The unit file's text. */
 export function unitText(o: UnitOptions): string {
@@ -93,12 +96,7 @@ export function unitText(o: UnitOptions): string {
     `ReadWritePaths=${PATHS.stateDir}`,
     ...o.needs.writes.flatMap((w) => [`# ${safe(w.why)}`, `ReadWritePaths=${rwPath(w.dir)}`]),
     'ProtectKernelTunables=yes',
-    'ProtectControlGroups=yes',
-    'ProtectClock=yes',
-    'ProtectHostname=yes',
-    'LockPersonality=yes',
-    'RestrictRealtime=yes',
-    'RestrictSUIDSGID=yes',
+    ...LOCKDOWN,
     '# Netlink: the firewall tools and ss; no other families.',
     'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK',
     'SystemCallArchitectures=native',

@@ -63,8 +63,6 @@ export interface WebDeps {
   /** The bearer token /metrics requires (`web.metrics_token_secret`); undefined: loopback only. */
   metricsToken(): string | undefined;
   // The console's incident, guard and notification pages (daemon-web-console.ts).
-  /** Incidents newest first (only open or only resolved ones, of a kind), below `before` when given. */
-  incidentRows(opts: { status?: 'open' | 'resolved' | undefined; kind?: 'outage' | 'attack' | undefined; before?: number | undefined; limit: number }): Promise<IncidentRow[]>;
   /** One incident with every timeline record and its facts. */
   incidentStory(id: number): Promise<IncidentStory | undefined>;
   /** Bans in force and those of recent attack incidents (in force first, then newest), with the allow list. */
