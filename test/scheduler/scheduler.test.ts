@@ -9,6 +9,7 @@ import { planChecks } from '../../src/config/checks.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { NagiosState } from '../../src/core/nagios.ts';
 import type { ProbeOutcome } from '../../src/core/result.ts';
+import { phaseSlot } from '../../src/scheduler/spread.ts';
 import { critical, gaps, ids, lab, ok, seeded } from './lab.ts';
 
 test('spreads the first runs of 100 checks evenly over their 60 s interval instead of starting them all at once', async (t) => {
@@ -63,6 +64,24 @@ test('jitter moves each run by at most the jitter fraction of its interval, and 
   for (const g of gaps(s)) assert.ok(g > 54_000 && g < 66_000, `gap ${g} ms`);
   assert.ok(new Set(gaps(s)).size > 5, 'runs are actually jittered');
   s.forEach((at, k) => assert.ok(Math.abs(at - s[0]! - k * 60_000) < 6_000, `run ${k} at ${at} drifted`));
+});
+
+test('after start, each check first runs on its own phase with no jitter added, so a restarted monitor resumes at once', async (t) => {
+  // random() near 1 would add almost the whole jitter (6 s of a 60 s interval) to every run.
+  const l = lab({ jitter: 0.1, random: () => 0.999 });
+  t.after(() => l.scheduler.stop());
+  const list = ids('svc', 200);
+  l.scheduler.setChecks(list.map((id) => l.check(id)));
+  const t0 = l.clock.now();
+  l.scheduler.start();
+  await l.clock.advance(60_000);
+  for (const id of list) {
+    const first = l.starts.get(id)![0]!;
+    assert.equal(first, phaseSlot(id, 60_000, t0) - t0, `${id} first ran at its phase`);
+  }
+  await l.clock.advance(2 * 60_000);
+  const second = list.map((id) => l.starts.get(id)![1]! - l.starts.get(id)![0]!);
+  assert.ok(second.every((g) => g > 65_000), 'the second run carries the jitter');
 });
 
 test('a failing check is retried at the retry interval until its state is hard, then at the normal interval; an OK resets it', async (t) => {
