@@ -9,7 +9,8 @@
 // needs (`mamoru check` does not load the daemon). dist/cli/main.js re-exports dist/mamoru.js:
 // bin/mamoru.js imports it, and `node dist/cli/main.js start` runs as before.
 //
-// Every output file is directly in dist/, and each source file's `import.meta.url` is rewritten
+// Every output file is directly in dist/ (but the store's writer thread, dist/store/result-worker.js, its
+// own entry point, loaded by path), and each source file's `import.meta.url` is rewritten
 // to the URL that file would have in a file-per-file build (src/daemon.ts: dist/daemon.js), so
 // paths relative to a module (`new URL('../package.json', import.meta.url)`, createRequire) mean
 // what they mean under tsx.
@@ -84,7 +85,8 @@ writeFileSync(join(outdir, 'build-started'), '');
 
 await build({
   absWorkingDir: root,
-  entryPoints: { mamoru: 'src/cli/main.ts' },
+  // The store's writer thread is started from its own file (src/store/result-sink.ts).
+  entryPoints: { mamoru: 'src/cli/main.ts', 'store/result-worker': 'src/store/result-worker.ts' },
   outdir,
   chunkNames: '[name]-[hash]',
   bundle: true,

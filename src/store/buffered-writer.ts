@@ -3,7 +3,8 @@
  * transaction far faster than thousands of transactions. Flushes when `maxRows` are queued or
  * `flushMs` after the first queued row, whichever is first, and on close. Batches are written one
  * at a time, in order. A failed batch goes back to the head of the queue and is retried later,
- * so a full disk loses nothing until the queue reaches `maxQueued`.
+ * so a full disk loses nothing until the queue reaches `maxQueued`; the rows of a batch the sink
+ * committed before it failed are not retried.
  */
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../core/clock.ts';
@@ -58,7 +59,10 @@ export class BufferedWriter<T> {
     try {
       await this.sink(batch);
     } catch (e) {
-      this.queue = batch.concat(this.queue);
+      // A sink that commits a batch in several transactions says how many rows it committed
+      // (`written`): those are not written twice.
+      const written = Math.min(batch.length, Math.max(0, Number((e as { written?: unknown })?.written) || 0));
+      this.queue = batch.slice(written).concat(this.queue);
       const over = this.queue.length - this.opts.maxQueued;
       if (over > 0) this.queue.splice(0, over);
       this.opts.log.error({ err: e, rows: batch.length, queued: this.queue.length, dropped: Math.max(0, over) }, 'store write failed; will retry');

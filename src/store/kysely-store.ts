@@ -4,16 +4,17 @@
  * the connection and hands it over.
  */
 import { createHash } from 'node:crypto';
-import type { Insertable, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { BufferedWriter } from './buffered-writer.ts';
-import type { Database, ResultsTable } from './database.ts';
+import type { Database } from './database.ts';
 import { StoreClosedError, StoreOpenError } from './errors.ts';
 import { migrate } from './migrate.ts';
 import { migrations as builtinMigrations, type SqlDialect, type StoreMigration } from './migrations/index.ts';
-import { applyRetention, rollUp, type Retention } from './rollup.ts';
-import { assertStorable, banFromRow, banToRow, incidentEventFromRow, incidentFromRow, incidentToRow, resultFromRow, resultToRow, rollupFromRow, stateFromRow, stateToRow } from './rows.ts';
+import { toColumns } from './result-columns.ts';
+import type { ResultSink } from './result-sink.ts';
+import { assertStorable, banFromRow, banToRow, incidentEventFromRow, incidentFromRow, incidentToRow, resultFromRow, rollupFromRow, stateFromRow, stateToRow } from './rows.ts';
 import type { BanRecord } from '../core/ban.ts';
 import type { IncidentEvent, IncidentRecord, IncidentStatus } from '../core/incident.ts';
 import * as accounts from './auth-queries.ts';
@@ -30,18 +31,16 @@ export interface KyselyStoreOptions {
   type: string;
   dialect: SqlDialect;
   location: string;
-  retention: Retention;
   flushMs: number;
   flushRows: number;
   log: Logger;
   clock?: Clock | undefined;
   migrations?: Record<string, StoreMigration> | undefined;
   /**
-   * A faster way to write a batch of result rows in one transaction, when the driver has one
-   * (SQLite: one prepared statement run per row); returns false when it cannot take the batch
-   * now. The query builder's path is used otherwise.
+   * Where results go, with their rollups (folded per batch, in the batch's transaction) and
+   * retention: result-sink.ts. Made after the migrations ran (its statements need the tables).
    */
-  insertResults?: ((rows: Insertable<ResultsTable>[]) => boolean) | undefined;
+  results: (db: Kysely<Database>) => Promise<ResultSink>;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -58,7 +57,7 @@ function revisionInfo(row: { id: unknown; sha256: string; loaded_at: unknown; by
 export async function openKyselyStore(db: Kysely<Database>, opts: KyselyStoreOptions): Promise<Store> {
   try {
     const version = await migrate(db, { dialect: opts.dialect, location: opts.location, set: opts.migrations ?? builtinMigrations, log: opts.log });
-    return new KyselyStore(db, version, opts);
+    return new KyselyStore(db, version, await opts.results(db), opts);
   } catch (e) {
     await db.destroy().catch(() => {});
     if (e instanceof StoreOpenError) throw e;
@@ -76,11 +75,17 @@ class KyselyStore implements Store {
   constructor(
     private readonly db: Kysely<Database>,
     readonly schemaVersion: number,
+    private readonly results: ResultSink,
     private readonly opts: KyselyStoreOptions,
   ) {
     this.type = opts.type;
     this.location = opts.location;
-    this.writer = new BufferedWriter((batch) => this.appendResults(batch), {
+    // A queued batch goes in transactions of bounded size; a failure says how many rows were
+    // committed, so the writer retries only the rest.
+    this.writer = new BufferedWriter(async (batch) => {
+      this.conn();
+      await this.results.write(toColumns(batch), false);
+    }, {
       flushMs: opts.flushMs,
       maxRows: opts.flushRows,
       maxQueued: Math.max(100_000, opts.flushRows * 10),
@@ -101,13 +106,9 @@ class KyselyStore implements Store {
 
   async appendResults(batch: readonly StoredResult[]): Promise<void> {
     // The buffered writer's last flush runs while closing, so only the connection decides here.
-    const db = this.conn();
+    this.conn();
     if (batch.length === 0) return;
-    const rows = batch.map(resultToRow);
-    if (this.opts.insertResults?.(rows)) return;
-    await db.transaction().execute(async (trx) => {
-      for (const part of chunks(rows, ROWS_PER_INSERT)) await trx.insertInto('results').values(part).execute();
-    });
+    await this.results.write(toColumns(batch), true);
   }
 
   write(result: StoredResult): void {
@@ -147,9 +148,8 @@ class KyselyStore implements Store {
 
   async maintain(now: number): Promise<MaintainReport> {
     await this.writer.settled();
-    const { rolledUp, watermark } = await rollUp(this.conn());
-    const deleted = await applyRetention(this.conn(), now, this.opts.retention, watermark);
-    const report = { rolledUp, ...deleted };
+    this.conn();
+    const report = await this.results.maintain(now);
     this.opts.log.debug({ ...report, store: this.location }, 'store maintained');
     return report;
   }
@@ -319,6 +319,7 @@ class KyselyStore implements Store {
         await this.writer.flush();
       } finally {
         this.writer.stop();
+        await this.results.close();
         this.destroyed = true;
         await this.db.destroy();
         this.opts.log.info({ store: this.location }, 'store closed');

@@ -1,128 +1,95 @@
 /**
  * Rollups and retention, in portable SQL (no SQLite-only functions: scalar min/max are spelled
- * with CASE, the upsert is the ON CONFLICT form both SQLite and PostgreSQL accept).
+ * with CASE, the upsert is the ON CONFLICT form both SQLite and PostgreSQL accept, deletes are
+ * sliced with `IN (SELECT ... LIMIT n)`), so a PostgreSQL writer can run the same texts.
  *
- * Why by id and not by time: results arrive late (a 60 s check started in minute 1 is written in
- * minute 2, the buffered writer holds rows for a second), so "roll up closed minutes" would miss
- * them. Instead every pass folds the results whose id is above the stored watermark into their
- * buckets, merging with what a bucket already holds, and moves the watermark in the same
- * transaction: each result is counted once, whenever it comes, and a second pass finds nothing.
+ * Rollups are folded as results are written: the writer aggregates each batch per check and
+ * bucket (foldColumns) and upserts those partial buckets in the same transaction that inserts the
+ * batch's raw rows, moving the `rolled_up_to_id` watermark with them. A result is therefore
+ * counted exactly once whatever happens: a crash rolls back rows and buckets together, a late
+ * result merges into its (older) bucket, two batches touching one bucket add up.
+ *
+ * The watermark remains for databases written before this scheme (results above it were never
+ * folded): the writer folds those first, in slices (CATCH_UP_SQL), before taking any batch.
  */
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Database, RollupTable } from './database.ts';
+import type { ResultColumns } from './result-columns.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
-/** Results folded per transaction, so one pass after a long outage does not hold the writer for long. */
-const IDS_PER_PASS = 50_000;
+export const WATERMARK = 'rolled_up_to_id';
 
-const WATERMARK = 'rolled_up_to_id';
+/** One bucket's partial sums, in the column order of ROLLUP_COLUMNS. */
+export type BucketRow = [checkId: string, target: string, bucketStart: number, count: number, ok: number, warning: number, critical: number, unknown: number, durationMin: number, durationSum: number, durationMax: number, perfCount: number, perfMin: number | null, perfSum: number | null, perfMax: number | null];
 
-export async function getMeta(db: Kysely<Database>, key: string): Promise<number | undefined> {
-  const row = await db.selectFrom('store_meta').select('value').where('key', '=', key).executeTakeFirst();
-  return row ? Number(row.value) : undefined;
-}
+const ROLLUP_COLUMNS = 'check_id, target, bucket_start, count, ok, warning, critical, unknown, duration_min, duration_sum, duration_max, perf_count, perf_min, perf_sum, perf_max';
 
-export async function setMeta(db: Kysely<Database>, key: string, value: number): Promise<void> {
-  await db
-    .insertInto('store_meta')
-    .values({ key, value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-    .execute();
-}
-
-function upsertSet(table: RollupTable): Record<string, RawBuilder<unknown>> {
-  const cur = (c: string) => sql.ref(`${table}.${c}`);
-  const exc = (c: string) => sql.ref(`excluded.${c}`);
-  const add = (c: string) => sql`${cur(c)} + ${exc(c)}`;
+function mergeSet(table: string): string {
+  const add = (c: string) => `${c} = ${table}.${c} + excluded.${c}`;
   // NULL-aware: a bucket whose results had no perfdata yet takes the newcomer's value.
-  const addNullable = (c: string) => sql`case when ${cur(c)} is null then ${exc(c)} when ${exc(c)} is null then ${cur(c)} else ${cur(c)} + ${exc(c)} end`;
-  const pick = (c: string, op: '<' | '>') => sql`case when ${cur(c)} is null or ${exc(c)} ${sql.raw(op)} ${cur(c)} then ${exc(c)} else ${cur(c)} end`;
-  return {
-    count: add('count'),
-    ok: add('ok'),
-    warning: add('warning'),
-    critical: add('critical'),
-    unknown: add('unknown'),
-    duration_min: pick('duration_min', '<'),
-    duration_sum: add('duration_sum'),
-    duration_max: pick('duration_max', '>'),
-    perf_count: add('perf_count'),
-    perf_min: pick('perf_min', '<'),
-    perf_sum: addNullable('perf_sum'),
-    perf_max: pick('perf_max', '>'),
-  };
+  const addNullable = (c: string) => `${c} = case when ${table}.${c} is null then excluded.${c} when excluded.${c} is null then ${table}.${c} else ${table}.${c} + excluded.${c} end`;
+  const pick = (c: string, op: '<' | '>') => `${c} = case when ${table}.${c} is null or excluded.${c} ${op} ${table}.${c} then excluded.${c} else ${table}.${c} end`;
+  return [add('count'), add('ok'), add('warning'), add('critical'), add('unknown'), pick('duration_min', '<'), add('duration_sum'), pick('duration_max', '>'), add('perf_count'), pick('perf_min', '<'), addNullable('perf_sum'), pick('perf_max', '>')].join(', ');
 }
 
-/** Folds results with fromId < id <= toId into one rollup table. */
-async function foldInto(db: Kysely<Database>, table: RollupTable, size: number, fromId: number, toId: number): Promise<void> {
-  const bucket = sql<number>`started_at - (started_at % ${sql.lit(size)})`;
-  const inState = (state: number) => sql<number>`sum(case when state = ${sql.lit(state)} then 1 else 0 end)`;
-  const select = db
-    .selectFrom('results')
-    .select((eb) => [
-      'check_id',
-      'target',
-      bucket.as('bucket_start'),
-      eb.fn.countAll<number>().as('count'),
-      inState(0).as('ok'),
-      inState(1).as('warning'),
-      inState(2).as('critical'),
-      inState(3).as('unknown'),
-      eb.fn.min('duration_ms').as('duration_min'),
-      eb.fn.sum<number>('duration_ms').as('duration_sum'),
-      eb.fn.max('duration_ms').as('duration_max'),
-      eb.fn.count<number>('perf_value').as('perf_count'),
-      eb.fn.min('perf_value').as('perf_min'),
-      eb.fn.sum<number | null>('perf_value').as('perf_sum'),
-      eb.fn.max('perf_value').as('perf_max'),
-    ])
-    // The WHERE also keeps SQLite from reading ON CONFLICT as a join constraint.
-    .where('id', '>', fromId)
-    .where('id', '<=', toId)
-    .groupBy(['check_id', 'target', bucket]);
-  // Both tables have the same shape; Kysely only needs one name to type the columns.
-  await db
-    .insertInto(table as 'rollups_minute')
-    .columns(['check_id', 'target', 'bucket_start', 'count', 'ok', 'warning', 'critical', 'unknown', 'duration_min', 'duration_sum', 'duration_max', 'perf_count', 'perf_min', 'perf_sum', 'perf_max'])
-    .expression(select)
-    .onConflict((oc) => oc.columns(['check_id', 'target', 'bucket_start']).doUpdateSet(upsertSet(table)))
-    .execute();
+/** Adds one partial bucket (15 parameters, BucketRow order) to what the table holds. */
+export function upsertBucketSql(table: 'rollups_minute' | 'rollups_hour'): string {
+  return `insert into ${table} (${ROLLUP_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (check_id, target, bucket_start) do update set ${mergeSet(table)}`;
 }
 
-/** Folds every result written since the last call into both rollup tables; returns how many. */
-export async function rollUp(db: Kysely<Database>): Promise<{ rolledUp: number; watermark: number }> {
-  let from = (await getMeta(db, WATERMARK)) ?? 0;
-  const max = await db.selectFrom('results').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
-  const maxId = Number(max?.max ?? 0);
-  let rolledUp = 0;
-  while (from < maxId) {
-    const to = Math.min(maxId, from + IDS_PER_PASS);
-    rolledUp += await db.transaction().execute(async (trx) => {
-      const n = await trx.selectFrom('results').select((eb) => eb.fn.countAll<number>().as('n')).where('id', '>', from).where('id', '<=', to).executeTakeFirst();
-      await foldInto(trx, 'rollups_minute', MINUTE, from, to);
-      await foldInto(trx, 'rollups_hour', HOUR, from, to);
-      await setMeta(trx, WATERMARK, to);
-      return Number(n?.n ?? 0);
-    });
-    from = to;
-  }
-  return { rolledUp, watermark: from };
+/** Folds results with ? < id <= ? into one table (the catch-up of unfolded rows). */
+export function catchUpSql(table: 'rollups_minute' | 'rollups_hour', size: number): string {
+  const bucket = `started_at - (started_at % ${size})`;
+  const inState = (s: number) => `sum(case when state = ${s} then 1 else 0 end)`;
+  // The WHERE also keeps SQLite from reading ON CONFLICT as a join constraint.
+  return `insert into ${table} (${ROLLUP_COLUMNS}) select check_id, target, ${bucket}, count(*), ${inState(0)}, ${inState(1)}, ${inState(2)}, ${inState(3)}, min(duration_ms), sum(duration_ms), max(duration_ms), count(perf_value), min(perf_value), sum(perf_value), max(perf_value) from results where id > ? and id <= ? group by check_id, target, ${bucket} on conflict (check_id, target, bucket_start) do update set ${mergeSet(table)}`;
+}
+
+/** Deletes at most ? raw results of one state started before ? and already folded (id <= ?). */
+export const DELETE_RESULTS_SQL = 'delete from results where id in (select id from results where state = ? and started_at < ? and id <= ? limit ?)';
+
+/** Deletes at most ? buckets that ended before their retention. */
+export function deleteBucketsSql(table: 'rollups_minute' | 'rollups_hour'): string {
+  return `delete from ${table} where (check_id, target, bucket_start) in (select check_id, target, bucket_start from ${table} where bucket_start <= ? limit ?)`;
 }
 
 export interface Retention {
+  /** Problems (WARNING, CRITICAL, UNKNOWN) kept this long. */
   rawMs: number;
+  /** OK results kept this long (the shorter of the two applies). */
+  okMs: number;
   minuteMs: number;
   hourMs: number;
 }
 
 /**
- * Deletes raw results older than their retention (only those already rolled up) and rollup
- * buckets that ended before theirs.
+ * Folds rows [from, to) of a batch into partial buckets of `size` ms, one per check and bucket.
+ * Columns hold what rows.ts would store (perf_value NaN for none).
  */
-export async function applyRetention(db: Kysely<Database>, now: number, keep: Retention, watermark: number): Promise<{ deletedRaw: number; deletedMinute: number; deletedHour: number }> {
-  const raw = await db.deleteFrom('results').where('started_at', '<', now - keep.rawMs).where('id', '<=', watermark).executeTakeFirst();
-  const minute = await db.deleteFrom('rollups_minute').where('bucket_start', '<=', now - keep.minuteMs - MINUTE).executeTakeFirst();
-  const hour = await db.deleteFrom('rollups_hour').where('bucket_start', '<=', now - keep.hourMs - HOUR).executeTakeFirst();
-  return { deletedRaw: Number(raw.numDeletedRows), deletedMinute: Number(minute.numDeletedRows), deletedHour: Number(hour.numDeletedRows) };
+export function foldColumns(c: ResultColumns, from: number, to: number, size: number): BucketRow[] {
+  const byKey = new Map<string, BucketRow>();
+  for (let i = from; i < to; i++) {
+    const at = c.startedAt[i]!;
+    const start = at - (at % size);
+    const key = `${c.checkId[i]}\u0000${c.target[i]}\u0000${start}`;
+    const d = c.durationMs[i]!;
+    const p = c.perfValue[i]!;
+    const s = c.state[i]!;
+    let b = byKey.get(key);
+    if (!b) {
+      b = [c.checkId[i]!, c.target[i]!, start, 0, 0, 0, 0, 0, d, 0, d, 0, null, null, null];
+      byKey.set(key, b);
+    }
+    b[3]++;
+    (b as number[])[4 + s]! += 1;
+    if (d < b[8]) b[8] = d;
+    b[9] += d;
+    if (d > b[10]) b[10] = d;
+    if (!Number.isNaN(p)) {
+      b[11]++;
+      b[12] = b[12] === null || p < b[12] ? p : b[12];
+      b[13] = (b[13] ?? 0) + p;
+      b[14] = b[14] === null || p > b[14] ? p : b[14];
+    }
+  }
+  return [...byKey.values()];
 }

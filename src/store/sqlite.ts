@@ -6,17 +6,21 @@
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type Insertable, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { z } from 'zod';
 import { duration } from '../core/schema.ts';
-import type { Database, ResultsTable } from './database.ts';
+import type { Database } from './database.ts';
 import { StoreOpenError } from './errors.ts';
 import { openKyselyStore } from './kysely-store.ts';
+import { InThreadSink, lazySink, WorkerSink, type ResultSink } from './result-sink.ts';
+import type { Retention } from './rollup.ts';
 import { defineStore } from './types.ts';
 
 export const schema = z.strictObject({
   path: z.string().min(1).default('./data/mamoru.db').meta({ description: 'database file (its directory is created if missing); ":memory:" keeps nothing' }),
-  retention_raw: duration('how long raw results are kept (rollups outlive them)').prefault('48h'),
+  retention_raw: duration('how long raw results that were a problem (WARNING, CRITICAL, UNKNOWN) are kept (rollups outlive them)').prefault('48h'),
+  // At least an hour: the check page's 1 h plot is drawn from raw results.
+  retention_ok: duration('how long raw OK results are kept, at most retention_raw: the check page lists them and plots its last hour from them; the rollups count every result anyway', { min: 3_600_000 }).prefault('2h'),
   retention_minute: duration('how long per-minute rollups are kept').prefault('30d'),
   retention_hour: duration('how long per-hour rollups are kept').prefault('400d'),
   flush_interval: duration('longest a result waits before it is written').prefault('1s'),
@@ -29,14 +33,39 @@ export type SqliteOptions = z.output<typeof schema>;
 // times a second, so keep the prepared ones (bounded: the SQL text varies only by batch size).
 const MAX_CACHED_STATEMENTS = 256;
 
-function withStatementCache(db: BetterSqlite3.Database): SqliteDatabase {
+/**
+ * The main connection's statements, cached; each statement that writes raises `wants` while it
+ * runs. The writer thread starts no transaction while it is raised (result-writer.ts): SQLite's
+ * busy wait on this thread is synchronous, and a writer thread busy with a backlog would
+ * otherwise win the lock again and again while this thread sleeps between tries.
+ */
+function withStatementCache(db: BetterSqlite3.Database, wants: Int32Array): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
+  const writing = <T>(fn: () => T): T => {
+    Atomics.add(wants, 0, 1);
+    try {
+      return fn();
+    } finally {
+      Atomics.sub(wants, 0, 1);
+      Atomics.notify(wants, 0);
+    }
+  };
+  const wrap = (raw: BetterSqlite3.Statement): SqliteStatement => {
+    const stmt = raw as unknown as SqliteStatement;
+    if (raw.readonly) return stmt;
+    return {
+      reader: stmt.reader,
+      all: (p) => writing(() => stmt.all(p)),
+      run: (p) => writing(() => stmt.run(p)),
+      iterate: (p) => writing(() => [...stmt.iterate(p)][Symbol.iterator]()),
+    };
+  };
   return {
     close: () => db.close(),
     prepare(text: string): SqliteStatement {
       let stmt = cache.get(text);
       if (!stmt) {
-        stmt = db.prepare(text) as unknown as SqliteStatement;
+        stmt = wrap(db.prepare(text));
         if (cache.size >= MAX_CACHED_STATEMENTS) cache.delete(cache.keys().next().value!);
         cache.set(text, stmt);
       }
@@ -78,33 +107,6 @@ function prepareFile(file: string): void {
   }
 }
 
-/**
- * The hot write path: one prepared INSERT run per row inside one transaction. About three times
- * cheaper per result than building multi-row inserts through the query builder, and it is what
- * every check's result goes through. The table is created by the migrations before first use.
- * Returns false (and writes nothing) when it cannot take the batch now.
- */
-function resultInserter(db: BetterSqlite3.Database): (rows: Insertable<ResultsTable>[]) => boolean {
-  let insert: BetterSqlite3.Statement | undefined;
-  let many: ((rows: Insertable<ResultsTable>[]) => void) | undefined;
-  return (rows) => {
-    // Inside the query builder's open transaction (a maintain() pass between its awaits) the rows
-    // would join that transaction: leave them to the query builder, which waits its turn.
-    if (db.inTransaction) return false;
-    if (!many) {
-      insert = db.prepare(
-        'INSERT INTO results (check_id, target, state, text, perfdata, perf_value, long_output, started_at, duration_ms) VALUES (@check_id, @target, @state, @text, @perfdata, @perf_value, @long_output, @started_at, @duration_ms)',
-      );
-      const stmt = insert;
-      many = db.transaction((batch: Insertable<ResultsTable>[]) => {
-        for (const row of batch) stmt.run(row);
-      });
-    }
-    many(rows);
-    return true;
-  };
-}
-
 function openDatabase(file: string): BetterSqlite3.Database {
   let db: BetterSqlite3.Database | undefined;
   try {
@@ -140,18 +142,32 @@ export default defineStore({
     const file = memory ? ':memory:' : resolve(options.path);
     if (!memory) prepareFile(file);
     const sqlite = openDatabase(file);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const wants = new Int32Array(new SharedArrayBuffer(4));
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, wants) }) });
+    const retention: Retention = { rawMs: options.retention_raw, okMs: options.retention_ok, minuteMs: options.retention_minute, hourMs: options.retention_hour };
+    const inThread = () => new InThreadSink(sqlite, retention);
+    const results = async (): Promise<ResultSink> => {
+      // A :memory: database is private to its connection: no other thread can write it.
+      if (memory) return inThread();
+      return lazySink(async () => {
+        try {
+          return await WorkerSink.start(file, retention, wants, inThread, ctx.log);
+        } catch (err) {
+          ctx.log.warn({ err, store: file }, 'store writer thread could not start; results are written on the main thread');
+          return inThread();
+        }
+      });
+    };
     const store = await openKyselyStore(db, {
       type: 'sqlite',
       dialect: 'sqlite',
       location: file,
-      retention: { rawMs: options.retention_raw, minuteMs: options.retention_minute, hourMs: options.retention_hour },
       flushMs: options.flush_interval,
       flushRows: options.flush_rows,
       log: ctx.log,
       clock: ctx.clock,
       migrations: ctx.migrations,
-      insertResults: resultInserter(sqlite),
+      results,
     });
     ctx.log.info({ store: file, schemaVersion: store.schemaVersion }, 'store opened');
     return store;

@@ -153,7 +153,7 @@ export interface StoredApproval {
 
 /** What one maintain() pass did, for logs and metrics. */
 export interface MaintainReport {
-  /** Raw results newly folded into the rollups. */
+  /** Results folded into the rollups since the last pass (they are folded as they are written). */
   rolledUp: number;
   deletedRaw: number;
   deletedMinute: number;
@@ -168,12 +168,13 @@ export interface Store {
   /** Version of the database schema after migrations (the number of the latest migration). */
   readonly schemaVersion: number;
 
-  /** Writes a batch of results in one transaction: all of them or none. */
+  /** Writes a batch of results and their rollups in one transaction: all of them or none. */
   appendResults(batch: readonly StoredResult[]): Promise<void>;
   /**
    * Queues one result; queued results are written in batches every `flush_interval` or every
-   * `flush_rows` results, whichever comes first, and on flush() and close(). A failed write is
-   * logged and retried with the next batch. Throws a TypeError for a malformed result (so it
+   * `flush_rows` results, whichever comes first, and on flush() and close(); each result is
+   * folded into its minute and hour rollups in the transaction that writes it (an SQLite file
+   * store writes in its own thread). A failed write is logged and retried with the next batch. Throws a TypeError for a malformed result (so it
    * cannot spoil a batch) and a StoreClosedError after close().
    */
   write(result: StoredResult): void;
@@ -184,17 +185,21 @@ export interface Store {
   readonly pending: number;
   /** Writes everything queued by write() now; rejects when the database write fails. */
   flush(): Promise<void>;
-  /** The newest results of a check, newest first. @defaultValue limit 100 */
+  /**
+   * The newest results of a check, newest first: problems for `retention_raw`, OK results for a
+   * shorter window (sqlite `retention_ok`). @defaultValue limit 100
+   */
   latestResults(checkId: string, limit?: number): Promise<StoredResult[]>;
   /**
    * Rollups of a check whose bucket starts in [from, to), oldest first. The current bucket is
-   * included as far as maintain() has got.
+   * included with every result written so far (not those still pending).
    */
   rollups(checkId: string, resolution: RollupResolution, range: { from: number; to: number }): Promise<Rollup[]>;
   /**
-   * Folds raw results written since the last pass into the minute and hour rollups (each result
-   * counts exactly once, whenever it arrives), then deletes raw results, minute rollups and hour
-   * rollups older than their retention relative to `now`. Safe to run as often as wanted.
+   * Deletes raw results, minute rollups and hour rollups older than their retention relative to
+   * `now`, in short slices (no long lock, no long block of the caller's thread). Rollups are not
+   * made here: each result counts exactly once, folded when it is written, whenever it arrives.
+   * Safe to run as often as wanted.
    */
   maintain(now: number): Promise<MaintainReport>;
 

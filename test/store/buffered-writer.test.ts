@@ -48,3 +48,26 @@ test('while the database stays down the queue keeps only the newest maxQueued ro
   assert.deepEqual(written, [[4, 5, 6, 7, 8]]);
   w.stop();
 });
+
+test('a batch the sink committed in part (its error says `written`) retries only the rest', async () => {
+  const clock = new FakeClock();
+  const written: number[] = [];
+  let fail = true;
+  // Commits rows one transaction at a time, like the writer thread, and fails after two.
+  const sink = async (batch: number[]) => {
+    for (const [i, row] of batch.entries()) {
+      if (fail && i === 2) {
+        fail = false;
+        throw Object.assign(new Error('SQLITE_FULL: database or disk is full'), { written: 2 });
+      }
+      written.push(row);
+    }
+  };
+  const w = new BufferedWriter(sink, { flushMs: 1_000, maxRows: 100, maxQueued: 1_000, clock, log: silentLogger });
+  for (let i = 1; i <= 5; i++) w.add(i);
+  await assert.rejects(w.flush(), /disk is full/);
+  assert.equal(w.pending, 3);
+  await w.flush();
+  assert.deepEqual(written, [1, 2, 3, 4, 5], 'each row written once, in order');
+  w.stop();
+});

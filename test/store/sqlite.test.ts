@@ -43,6 +43,7 @@ describe('sqlite store', () => {
     assert.deepEqual(sqlite.schema.parse({}), {
       path: './data/mamoru.db',
       retention_raw: 48 * 3_600_000,
+      retention_ok: 2 * 3_600_000,
       retention_minute: 30 * 86_400_000,
       retention_hour: 400 * 86_400_000,
       flush_interval: 1_000,

@@ -14,6 +14,7 @@ import guard from './0007-guard.ts';
 import userPrefs from './0008-user-prefs.ts';
 import incidentPages from './0009-incident-pages.ts';
 import approvalPlans from './0010-approval-plans.ts';
+import resultRetention from './0011-result-retention.ts';
 
 /** The SQL dialects the shared store code speaks. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -35,6 +36,7 @@ export const migrations: Record<string, StoreMigration> = {
   '0008-user-prefs': userPrefs,
   '0009-incident-pages': incidentPages,
   '0010-approval-plans': approvalPlans,
+  '0011-result-retention': resultRetention,
 };
 
 /** The schema version a migration name stands for: `0003-rollups` is 3. */
