@@ -17,7 +17,7 @@ import { UsageError } from '../core/errors.ts';
 import { FILTER_MODES, type Failure, type FilterDefinition, type FilterMode } from '../guard/failure.ts';
 import { filters } from '../guard/filters/index.ts';
 import { LogScanner } from '../guard/filters/scanner.ts';
-import { clearSpans, LineSplitter, type LineSpans, MAX_LINE_LENGTH } from '../guard/sources/lines.ts';
+import { clearSpans, LineSplitter, type LineSpans, MAX_LINE_LENGTH, newSpans } from '../guard/sources/lines.ts';
 import { checkTimeZone, systemTimeZone, TimeZoneError } from '../guard/zone-clock.ts';
 
 const BLOCK = 4 << 20;
@@ -25,8 +25,12 @@ const BLOCK = 4 << 20;
 const PIECE = 32 << 10;
 /** Files from this size on get a progress bar (when stderr is a terminal). */
 const PROGRESS_FROM = 32 << 20;
-/** Words of a failure, looked for in the lines no filter took. */
-const SUSPICIOUS = /\b(?:fail(?:ed|ure|s)?|invalid|denied|not found|mismatch)\b/i;
+/**
+ * Words of a failure, looked for in the lines no filter took. Read in place in a batch's text,
+ * from `lastIndex` to the end of that line (see `looksSuspicious`): the lazy `[^\n]*?` walks the
+ * line up to the first word and cannot leave it. No string is cut out per line.
+ */
+const SUSPICIOUS = /[^\n]*?\b(?:fail(?:ed|ure|s)?|invalid|denied|not found|mismatch)\b/iy;
 const EXAMPLES = 5;
 const NON_ASCII = /[^\x00-\x7f]/;
 const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
@@ -53,7 +57,7 @@ interface LogtestOptions {
 async function* lineBatches(file: string, maxLine: number, onBytes: (n: number) => void): AsyncGenerator<LineSpans> {
   const splitter = new LineSplitter(maxLine, 'latin1');
   let total = 0;
-  const out: LineSpans = { texts: [], starts: [], ends: [], numbers: [], long: 0 };
+  const out = newSpans();
   if (file === '-') {
     for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
       clearSpans(out);
@@ -65,17 +69,26 @@ async function* lineBatches(file: string, maxLine: number, onBytes: (n: number) 
     const fh = await open(file, 'r');
     try {
       const buf = Buffer.allocUnsafe(BLOCK);
+      // The unfinished line at a block's end is moved to the buffer's start and read on with
+      // the next block, so the splitter holds a line over (copied, joined) only when it is
+      // longer than a piece, or at the end of the file.
+      let kept = 0;
       for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, BLOCK, null);
-        if (bytesRead === 0) break;
+        const { bytesRead } = await fh.read(buf, kept, BLOCK - kept, null);
+        const filled = kept + bytesRead;
+        let stop = filled;
+        if (bytesRead > 0) {
+          const nl = buf.lastIndexOf(10, filled - 1);
+          // No newline in a whole block: the splitter takes it all (it keeps head and tail).
+          if (nl >= 0) stop = nl + 1;
+        }
         // Decoded and scanned in small pieces: a piece's string is read while still in cache and
         // dies young (a 4 MiB block's text would outlive minor GCs, or go to the large-object space).
-        // A piece ends after its last newline, so a line is held over (copied, joined) only at
-        // the end of a block, or when it is longer than a piece.
-        for (let o = 0; o < bytesRead; ) {
+        // A piece ends after its last newline.
+        for (let o = 0; o < stop; ) {
           clearSpans(out);
-          let to = Math.min(bytesRead, o + PIECE);
-          if (to < bytesRead) {
+          let to = Math.min(stop, o + PIECE);
+          if (to < stop) {
             const nl = buf.lastIndexOf(10, to - 1);
             if (nl >= o) to = nl + 1;
           }
@@ -84,7 +97,10 @@ async function* lineBatches(file: string, maxLine: number, onBytes: (n: number) 
           o = to;
           yield out;
         }
-        total += bytesRead;
+        total += stop;
+        if (bytesRead === 0) break;
+        kept = filled - stop;
+        if (kept > 0) buf.copy(buf, 0, stop, filled);
       }
     } finally {
       await fh.close();
@@ -248,20 +264,31 @@ class Tally {
 }
 
 /**
+ * Whether [from, end) of `text` holds a failure word, as the line cut out would: the character
+ * before `from` is a space (after the timestamp), a newline or none, and the one at `end` a CR, a
+ * newline or none, so `\b` sees at both ends what it sees at the ends of a string of its own; no
+ * word holds a CR or a newline, so none found ends past the line.
+ */
+function looksSuspicious(text: string, from: number, end: number): boolean {
+  SUSPICIOUS.lastIndex = from;
+  return SUSPICIOUS.test(text) && SUSPICIOUS.lastIndex <= end;
+}
+
+/**
  * Scans one batch: the per-line loop, kept out of the async `run()` so that what the JIT compiles
  * for it is this small function, not the whole command. Matches are tallied, and kept in `found`
  * when given (`--json`); an unmatched line is looked at for failure words.
  */
 function scanBatch(batch: LineSpans, scanner: LogScanner, tally: Tally, found: Failure[] | undefined): void {
-  const { texts, starts, ends, numbers } = batch;
-  for (let i = 0; i < texts.length; i++) {
+  const { count, texts, starts, ends, numbers } = batch;
+  for (let i = 0; i < count; i++) {
     const text = texts[i]!;
     const end = ends[i]!;
     const f = scanner.scanAt(text, starts[i]!, end, numbers[i]);
     if (f) {
       tally.add(f);
       found?.push(f);
-    } else if (SUSPICIOUS.test(text.slice(scanner.time.end, end))) {
+    } else if (looksSuspicious(text, scanner.time.end, end)) {
       // Looked for after the timestamp: none of its characters can be or touch a word of
       // SUSPICIOUS, so the answer is the whole line's, for fewer characters read.
       tally.suspect(text.slice(starts[i]!, end), numbers[i]!);
@@ -298,7 +325,7 @@ async function run(filterName: string, file: string, opts: LogtestOptions): Prom
   const found: Failure[] | undefined = out ? [] : undefined;
   for await (const batch of lineBatches(file, maxLine, (n) => (bytes = n))) {
     long += batch.long;
-    if (batch.numbers.length) lineNo = batch.numbers[batch.numbers.length - 1]!;
+    if (batch.count) lineNo = batch.numbers[batch.count - 1]!;
     scanBatch(batch, scanner, tally, found);
     if (out && found!.length) {
       for (const f of found!) {

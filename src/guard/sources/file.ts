@@ -18,7 +18,7 @@ import { duration } from '../../core/schema.ts';
 import { expandPatterns, segmentRegex, type Expansion } from './file-glob.ts';
 import { findRotatedAway, parsePositions, placeAtStart, serializePositions, type SavedPosition } from './file-positions.ts';
 import { FollowedFile, type OpenRefusal } from './file-reader.ts';
-import { maxLineLengthOption } from './lines.ts';
+import { maxLineLengthOption } from './line-options.ts';
 import { loadState, StateWriter } from './state-file.ts';
 import { defineSource, type LineBatch, type Source, type SourceContext } from './types.ts';
 

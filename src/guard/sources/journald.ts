@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { duration } from '../../core/schema.ts';
 import { parseJournalLine } from './journald-entry.ts';
-import { maxLineLengthOption } from './lines.ts';
+import { maxLineLengthOption } from './line-options.ts';
 import { loadState, StateWriter } from './state-file.ts';
 import { defineSource, SourceError, type LineBatch, type LineMeta, type Source, type SourceContext } from './types.ts';
 

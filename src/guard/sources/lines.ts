@@ -18,13 +18,8 @@
  * the position to save.
  */
 
-import { z } from 'zod';
-
 /** The default longest line, bytes (the sources' `max_line_length`, logtest's `--max-line-length`). */
 export const MAX_LINE_LENGTH = 16 * 1024;
-
-/** A source's `max_line_length` option (the file and journald sources say what a unit is). */
-export const maxLineLengthOption = (description: string) => z.number().int().min(256).max(1024 * 1024).default(MAX_LINE_LENGTH).meta({ description });
 
 /** What stands for the dropped middle of a line over the limit. */
 export const LONG_LINE_MARK = ' [...] ';
@@ -40,13 +35,18 @@ export interface SplitLines {
 }
 
 /**
- * Lines as spans of one decoded string (`pushSpans`, Latin-1 only): line i is
+ * Lines as spans of one decoded string (`pushSpans`, Latin-1 only): line i (i < count) is
  * `texts[i].slice(starts[i], ends[i])`, where `texts[i]` is the chunk's one decoded string for
  * most lines, and a string of its own for a line that began in an earlier chunk or is over the
  * limit. The character at `ends[i]` of `texts[i]`, if any, is the LF that ended the line (or the
- * CR before it), so a reader may look one past the end and meet it. Reused: `pushSpans` appends.
+ * CR before it), so a reader may look one past the end and meet it. Reused: `pushSpans` appends
+ * at `count`. The arrays keep their length between chunks (only `count` says how many entries
+ * are current): emptied, they were grown again for every 32 KiB piece of logtest's, four new
+ * backing stores per piece, and every allocation brings the next young-generation GC nearer.
  */
 export interface LineSpans {
+  /** How many lines the arrays hold (entries past it are stale). */
+  count: number;
   texts: string[];
   starts: number[];
   ends: number[];
@@ -56,12 +56,18 @@ export interface LineSpans {
   long: number;
 }
 
-/** Empties `out` for the next chunk (keeps its arrays). */
+/** An empty LineSpans. */
+export function newSpans(): LineSpans {
+  return { count: 0, texts: [], starts: [], ends: [], numbers: [], long: 0 };
+}
+
+/**
+ * Empties `out` for the next chunk, keeping its arrays. The texts of the lines it held are
+ * dropped: a stale entry would keep an old chunk's string alive through the next GC.
+ */
 export function clearSpans(out: LineSpans): void {
-  out.texts.length = 0;
-  out.starts.length = 0;
-  out.ends.length = 0;
-  out.numbers.length = 0;
+  out.texts.fill('', 0, out.count);
+  out.count = 0;
   out.long = 0;
 }
 
@@ -182,18 +188,19 @@ export class LineSplitter {
   private emitSpan(text: string, a: number, b: number, out: LineSpans): void {
     if (b > a && text.charCodeAt(b - 1) === 13) b--;
     if (b === a) return;
+    const n = out.count++;
     if (b - a <= this.max) {
-      out.texts.push(text);
-      out.starts.push(a);
-      out.ends.push(b);
+      out.texts[n] = text;
+      out.starts[n] = a;
+      out.ends[n] = b;
     } else {
       const line = text.slice(a, a + this.headMax) + LONG_LINE_MARK + text.slice(b - this.tailMax, b);
-      out.texts.push(line);
-      out.starts.push(0);
-      out.ends.push(line.length);
+      out.texts[n] = line;
+      out.starts[n] = 0;
+      out.ends[n] = line.length;
       out.long++;
     }
-    out.numbers.push(this.newlines);
+    out.numbers[n] = this.newlines;
   }
 
   /** The held partial line as one span of a string of its own. */
@@ -202,10 +209,11 @@ export class LineSplitter {
     this.emitHeld(one);
     if (!one.lines.length) return;
     const line = one.lines[0]!;
-    out.texts.push(line);
-    out.starts.push(0);
-    out.ends.push(line.length);
-    out.numbers.push(this.newlines);
+    const n = out.count++;
+    out.texts[n] = line;
+    out.starts[n] = 0;
+    out.ends[n] = line.length;
+    out.numbers[n] = this.newlines;
     out.long += one.long;
   }
 
