@@ -75,17 +75,27 @@ export function engineChecks(cfg: Config, planned: readonly PlannedCheck[]): Eng
     const p = primaries.get(root(i));
     return p === undefined || ports[i] === undefined || planned[p]!.target.name === planned[i]!.target.name ? undefined : planned[p]!.id;
   };
-  return planned.map((c, i) => {
-    const downtimes = cfg.downtimes
-      .filter((d) => (d.targets.includes(c.target.name) || d.tags.some((t) => c.target.tags.includes(t))) && (d.checks.length === 0 || d.checks.includes(c.name)))
-      .map(downtimeOf);
-    const policy: ServicePolicy = {
-      maxAttempts: c.maxAttempts,
-      reminderIntervalMs: n.reminder_interval,
-      escalations: n.escalations.map((e) => ({ afterMs: e.after, level: e.level })),
-      flap: n.flapping.enabled ? { window: n.flapping.window, highThreshold: n.flapping.high, lowThreshold: n.flapping.low } : null,
-      downtimes,
-    };
-    return { id: c.id, target: c.target.name, name: c.name, probe: c.type, isHostCheck: hostChecks.get(c.target.name) === c.name, policy, primary: primaryOf(i) };
-  });
+  // One policy object for every check with the same attempts and the same downtimes (most share
+  // one): the engine only reads them, and 100,000 copies of the same escalations cost megabytes.
+  const escalations = n.escalations.map((e) => ({ afterMs: e.after, level: e.level }));
+  const flap = n.flapping.enabled ? { window: n.flapping.window, highThreshold: n.flapping.high, lowThreshold: n.flapping.low } : null;
+  const downtimes = cfg.downtimes.map(downtimeOf);
+  const policies = new Map<string, ServicePolicy>();
+  const plain = new Map<number, ServicePolicy>();
+  const policyFor = (c: PlannedCheck): ServicePolicy => {
+    if (downtimes.length === 0) {
+      let p = plain.get(c.maxAttempts);
+      if (!p) plain.set(c.maxAttempts, (p = { maxAttempts: c.maxAttempts, reminderIntervalMs: n.reminder_interval, escalations, flap, downtimes: [] }));
+      return p;
+    }
+    const which: number[] = [];
+    cfg.downtimes.forEach((d, k) => {
+      if ((d.targets.includes(c.target.name) || d.tags.some((t) => c.target.tags.includes(t))) && (d.checks.length === 0 || d.checks.includes(c.name))) which.push(k);
+    });
+    const key = `${c.maxAttempts} ${which.join(',')}`;
+    let policy = policies.get(key);
+    if (!policy) policies.set(key, (policy = { maxAttempts: c.maxAttempts, reminderIntervalMs: n.reminder_interval, escalations, flap, downtimes: which.map((k) => downtimes[k]!) }));
+    return policy;
+  };
+  return planned.map((c, i) => ({ id: c.id, target: c.target.name, name: c.name, probe: c.type, isHostCheck: hostChecks.get(c.target.name) === c.name, policy: policyFor(c), primary: primaryOf(i) }));
 }

@@ -197,12 +197,18 @@ export class Daemon {
       const state: CheckState = old?.state ?? (rec ? { state: rec.state, stateType: rec.stateType, attempt: rec.attempt, lastChange: rec.lastChange, lastCheck: rec.lastCheck, text: rec.lastResult } : initialState(now));
       next.set(check.id, { check, state, lastDurationMs: old?.lastDurationMs ?? null });
     }
-    for (const [id, e] of this.entries) if (!next.has(id)) this.metrics.forget(e.check);
     this.entries = next;
-    this.overview.load([...next.values()].map((e) => this.view(e)), cfg.targets.map((t) => ({ name: t.name, address: t.address, tags: [...t.tags], parents: [...t.parents] })));
+    this.overview.loadChecks(
+      (function* () {
+        for (const { check: c, state, lastDurationMs } of next.values()) yield { id: c.id, target: c.target.name, name: c.name, type: c.type, maxAttempts: c.maxAttempts, state, durationMs: lastDurationMs };
+      })(),
+      cfg.targets.map((t) => ({ name: t.name, address: t.address, tags: [...t.tags], parents: [...t.parents] })),
+    );
     this.alerting.configure(cfg, planned);
     // A problem in progress keeps its attempt count, so a restart does not reset the retry pace.
-    this.scheduler.setChecks(planned.map((c) => ({ ...c, hostKey: c.target.address, initialFailures: next.get(c.id)!.state.attempt })));
+    this.scheduler.setChecks(planned, (id) => next.get(id)?.state.attempt ?? 0);
+    // /metrics writes each check's state and duration from the overview's rows at scrape time.
+    this.metrics.checksFrom((emit) => this.overview.forEach(emit), cfg.metrics.per_check);
     this.metrics.configured.set(planned.length);
   }
 
@@ -215,7 +221,8 @@ export class Daemon {
     const { state, transition } = nextState(e.state, result, check.maxAttempts, this.clock.now());
     e.state = state;
     e.lastDurationMs = result.durationMs;
-    this.overview.update(this.view(e));
+    // The row changes in place; views with ISO times are built only when read (status, pages).
+    this.overview.updateState(checkId, state, result.durationMs);
     this.dirty.add(checkId);
     this.alerting.onResult(checkId, result);
     if (transition) {

@@ -24,15 +24,60 @@ export interface PlannedCheck {
 
 const common = new Set(['type', ...commonKeyNames]);
 
+/**
+ * One options object for every check of the same type with the same options: 100,000 checks of
+ * a few definitions hold a few objects, not 100,000 copies. Keyed by the options' values (plain
+ * data from the config; JSON for nested ones); the probes read options and never change them.
+ */
+function sharedOptions(): (type: string, c: Record<string, unknown>) => Record<string, unknown> {
+  const known = new Map<string, Record<string, unknown>>();
+  return (type, c) => {
+    const options: Record<string, unknown> = {};
+    for (const k in c) if (!common.has(k)) options[k] = c[k];
+    // Flat options of plain values (the usual check) are keyed without JSON's replacer walk.
+    let flat = '';
+    for (const k in options) {
+      const v = options[k];
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') flat += `${k}\0${JSON.stringify(v)}\0`;
+      else {
+        flat = '';
+        break;
+      }
+    }
+    if (flat || Object.keys(options).length === 0) {
+      const key = `${type}\0${flat}`;
+      const same = known.get(key);
+      if (same) return same;
+      known.set(key, options);
+      return options;
+    }
+    let plain = true;
+    const json = JSON.stringify(options, (_k, v: unknown) => {
+      if (v instanceof RegExp) return `\0re ${v.flags} ${v.source}`;
+      if (typeof v === 'string' && v.startsWith('\0re ')) plain = false;
+      if (typeof v === 'function' || typeof v === 'bigint' || typeof v === 'symbol' || (v === undefined && _k !== '')) plain = false;
+      else if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) plain = false;
+      return v;
+    });
+    // Anything JSON would not tell apart (a class instance, a function) keeps its own object.
+    if (!plain) return options;
+    const key = `${type}\0\0json\0${json}`;
+    const same = known.get(key);
+    if (same) return same;
+    known.set(key, options);
+    return options;
+  };
+}
+
 export function planChecks(config: Config): PlannedCheck[] {
   const d = config.defaults;
   const out: PlannedCheck[] = [];
+  const optionsOf = sharedOptions();
   for (const t of config.targets) {
     const target: Target = { name: t.name, address: t.address, parents: t.parents, tags: t.tags };
     for (const c of t.checks as Array<Record<string, unknown> & { type: string }>) {
       const name = (c.name as string | undefined) ?? c.type;
-      const options: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(c)) if (!common.has(k)) options[k] = v;
+      const options = optionsOf(c.type, c);
       out.push({
         id: `${t.name}/${name}`,
         name,

@@ -98,6 +98,15 @@ export const configSchema = z
       .prefault({}),
     store: storeSchema.prefault({ type: 'sqlite' }),
     web: webSchema,
+    metrics: z
+      .strictObject({
+        per_check: z
+          .enum(['auto', 'all', 'none'])
+          .default('auto')
+          .meta({ description: "a mamoru_check_state and mamoru_check_duration_seconds series per check: auto (up to 10,000 checks; past that only the counts by type and state, mamoru_checks), all, or none" }),
+      })
+      .prefault({})
+      .meta({ description: 'what /metrics shows' }),
     auth: authSchema,
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
     targets: z.array(targetSchema).max(LISTS.targets).default([]),

@@ -28,6 +28,12 @@ export class DueHeap<T extends HeapItem> {
     this.up(item.heapIndex);
   }
 
+  /** Appends without restoring order: many at once, then one `rebuild()` (a first load of 100,000 checks). */
+  append(item: T): void {
+    item.heapIndex = this.items.length;
+    this.items.push(item);
+  }
+
   /** Takes out and returns the earliest item. */
   pop(): T | undefined {
     const top = this.items[0];

@@ -12,6 +12,7 @@ import { silentLogger, type Logger } from '../core/log.ts';
 import { NagiosState } from '../core/nagios.ts';
 import { oneLine, type CheckResult } from '../core/result.ts';
 import { DueHeap } from './heap.ts';
+import { Entry, Host, IDLE, QUEUED, REMOVED, RUNNING } from './entry.ts';
 import { reportScheduleLag } from './lag.ts';
 import { runCheck } from './run-check.ts';
 import { phaseSlot } from './spread.ts';
@@ -20,38 +21,8 @@ import { positive, validateChecks } from './validate.ts';
 
 export type { CheckInfo, Execute, RunHandle, ScheduledCheck, SchedulerOptions, SchedulerStats } from './types.ts';
 
-const IDLE = 0; // waiting in the heap for its time
-const QUEUED = 1; // due, in the global queue or parked at its host
-const RUNNING = 2;
-const REMOVED = 3; // gone from the config; whatever list still holds it skips it
-
 // The longest delay a Node timer takes; longer ones fire at once. Firing early only re-arms.
 const MAX_TIMER_MS = 0x7fff_ffff;
-
-/** One configured check and its schedule. */
-class Entry {
-  nextAt = 0; // when it runs: slot + jitter
-  slot = 0; // the un-jittered time it is due; the next one is counted from here, so no drift
-  heapIndex = -1;
-  failures = 0;
-  status = IDLE;
-  generation = 0;
-  next: Entry | undefined = undefined; // link in the global queue or a host's parked list
-  run: RunHandle | undefined = undefined;
-  constructor(
-    public check: ScheduledCheck,
-    public host: Host,
-  ) {}
-}
-
-/** Runs under way against one host, and its due checks that wait for one of them to end. */
-class Host {
-  running = 0;
-  refs = 0; // configured checks pointing here
-  head: Entry | undefined = undefined;
-  tail: Entry | undefined = undefined;
-  constructor(readonly key: string) {}
-}
 
 /**
  * Runs checks on their schedule. Call `setChecks` (first load and every reload), then `start`;
@@ -103,22 +74,27 @@ export class Scheduler {
    * interval. New ids start at their phase in their interval (a hash of the id), so a reload
    * never fires a burst. Removed ids are cancelled; one that is running finishes (a probe is
    * not cut off mid-way) but its result is dropped. Throws, changing nothing, on duplicate ids
-   * or impossible numbers.
+   * or impossible numbers. `initialFailures` gives a new id's carried-over failure count when
+   * the check itself has none (the daemon's restored states), so the caller passes its checks
+   * as they are instead of a copy of each.
    */
-  setChecks(checks: readonly ScheduledCheck[]): void {
+  setChecks(checks: readonly ScheduledCheck[], initialFailures?: (id: string) => number): void {
     validateChecks(checks);
     const generation = ++this.generation;
     const now = this.clock.now();
+    // Many new checks (the first load): appended, then the heap is ordered once.
+    let appended = false;
     for (const check of checks) {
       const hostKey = check.hostKey ?? check.target.address;
       let e = this.entries.get(check.id);
       if (!e) {
         e = new Entry(check, this.hostFor(hostKey));
-        e.failures = check.initialFailures ?? 0;
+        e.failures = check.initialFailures ?? initialFailures?.(check.id) ?? 0;
         e.host.refs++;
         this.entries.set(check.id, e);
         this.place(e, now);
-        this.heap.push(e);
+        this.heap.append(e);
+        appended = true;
       } else {
         e.check = check;
         if (e.host.key !== hostKey) {
@@ -136,6 +112,7 @@ export class Scheduler {
       e.generation = generation;
     }
     for (const e of this.entries.values()) if (e.generation !== generation) this.remove(e);
+    if (appended) this.heap.rebuild();
     this.arm();
   }
 

@@ -14,7 +14,7 @@ import { activeDowntime } from './downtime.ts';
 
 export type { EngineCheck, EngineEvent, FoldReason, ProblemEvent, ServiceSubject, Subject } from './engine-events.ts';
 
-const hostStateName = (s: HostStatus) => s;
+const NONE = Object.freeze([]) as unknown as EngineEvent[]; // what most results yield: one shared list, frozen so a push throws
 
 /** Longest a problem waits for its host's or a parent's unconfirmed check before it is told anyway. */
 export const HOLD_MAX_MS = 60_000;
@@ -28,6 +28,8 @@ interface Held {
 
 export class StateEngine {
   private checks = new Map<string, EngineCheck>();
+  /** target -> its checks, in config order: a host's change reaches its services without a scan of every check. */
+  private byTarget = new Map<string, EngineCheck[]>();
   private services = new Map<string, ServiceState>();
   private hosts: HostsState = {};
   private hostsPolicy: HostsPolicy = {};
@@ -45,6 +47,8 @@ export class StateEngine {
   /** Installs (or re-installs after a reload) the checks and the parent graph; known state is kept. */
   configure(checks: readonly EngineCheck[], parents: Record<string, string[]>, now: number): void {
     this.checks = new Map(checks.map((c) => [c.id, c]));
+    this.byTarget = new Map();
+    for (const c of checks) (this.byTarget.get(c.target) ?? this.byTarget.set(c.target, []).get(c.target)!).push(c);
     this.hostCheckOf = new Map(checks.filter((c) => c.isHostCheck).map((c) => [c.target, c.id]));
     const policy: HostsPolicy = {};
     for (const [target, ps] of Object.entries(parents)) {
@@ -91,7 +95,7 @@ export class StateEngine {
       if (!key.startsWith('target:')) continue;
       const target = key.slice('target:'.length);
       this.behindTold.add(target);
-      for (const c of this.checks.values()) if (c.target === target && !c.isHostCheck && this.services.get(c.id)?.check.state !== NagiosState.OK) this.folded.set(c.id, { how: 'behind', into: [] });
+      for (const c of this.byTarget.get(target) ?? []) if (!c.isHostCheck && this.services.get(c.id)?.check.state !== NagiosState.OK) this.folded.set(c.id, { how: 'behind', into: [] });
     }
   }
 
@@ -129,6 +133,7 @@ export class StateEngine {
    * twin (the same service seen through another target) waits for its primary, re-checked at once.
    */
   private holdAndRelease(events: EngineEvent[], now: number): EngineEvent[] {
+    if (events.length === 0 && this.held.size === 0) return events; // the usual result: nothing made for it
     const out: EngineEvent[] = [];
     const rechecks = new Set<string>();
     const fresh = new Set<Held>();
@@ -307,7 +312,7 @@ export class StateEngine {
   /** A person takes a problem: every failing service of the target is acknowledged. */
   acknowledge(target: string, by: string, comment: string, now: number): EngineEvent[] {
     const out: EngineEvent[] = [];
-    for (const c of this.checks.values()) if (c.target === target && !c.isHostCheck) out.push(...this.service(c, { kind: 'ack', by, comment }, now));
+    for (const c of this.byTarget.get(target) ?? []) if (!c.isHostCheck) out.push(...this.service(c, { kind: 'ack', by, comment }, now));
     return out;
   }
 
@@ -321,11 +326,11 @@ export class StateEngine {
     for (const e of effects) {
       switch (e.type) {
         case 'host-status':
-          for (const s of this.checks.values()) if (s.target === e.host && !s.isHostCheck) out.push(...this.service(s, { kind: 'host', status: e.to }, now));
+          for (const s of this.byTarget.get(e.host) ?? []) if (!s.isHostCheck) out.push(...this.service(s, { kind: 'host', status: e.to }, now));
           break;
         case 'notify': {
           const text = e.host === c.target ? result.text : (this.hosts[e.host]?.check.text ?? '');
-          const state = hostStateName(e.status);
+          const state = e.status;
           if (e.kind === 'host-problem' && hostDowntime && e.host === c.target) out.push({ type: 'suppressed', target: e.host, subject: { kind: 'host' }, reason: 'downtime', state, text });
           else if (e.kind === 'host-problem') out.push({ type: 'problem', target: e.host, subject: { kind: 'host' }, state, text, level: 0 });
           else out.push({ type: 'recovery', target: e.host, subject: { kind: 'host' }, state, text, level: 0 });
@@ -335,20 +340,20 @@ export class StateEngine {
           if (e.reason === 'unreachable') out.push({ type: 'folded', target: e.host, into: e.foldedInto, text: this.hosts[e.host]?.check.text ?? '' });
           else out.push({ type: 'suppressed', target: e.host, subject: { kind: 'host' }, reason: e.reason, state: e.status, text: '' });
           break;
-        case 'recheck': {
-          const hc = this.hostCheckOf.get(e.host);
-          if (hc) out.push({ type: 'recheck', checkIds: [hc] });
+        case 'recheck':
+          if (this.hostCheckOf.has(e.host)) out.push({ type: 'recheck', checkIds: [this.hostCheckOf.get(e.host)!] });
           break;
-        }
       }
     }
     // Targets without a host check are up or unreachable with their parents; their services hear it.
     const reach = this.reach();
-    for (const s of this.checks.values()) {
-      const svc = this.services.get(s.id);
-      if (s.isHostCheck || this.hostCheckOf.has(s.target) || !svc) continue;
-      const to = reach[s.target] ?? 'UP';
-      if (svc.host !== to) out.push(...this.service(s, { kind: 'host', status: to }, now));
+    for (const [target, list] of this.byTarget) {
+      if (this.hostCheckOf.has(target)) continue;
+      const to = reach[target] ?? 'UP';
+      for (const s of list) {
+        const svc = this.services.get(s.id);
+        if (!s.isHostCheck && svc && svc.host !== to) out.push(...this.service(s, { kind: 'host', status: to }, now));
+      }
     }
     return out;
   }
@@ -359,6 +364,8 @@ export class StateEngine {
     const { state, effects } = transition(prev, input, c.policy, now);
     this.services.set(c.id, state);
     if (input.kind === 'host' && input.status === 'UP' && prev.host !== 'UP') this.backSince.set(c.id, now);
+    // The usual result (nothing to tell, nothing folded): no subject or event lists made for it.
+    if (effects.length === 0 && !this.folded.has(c.id) && !this.behindTold.has(c.target)) return NONE;
     const subject: Subject = { kind: 'service', checkId: c.id, name: c.name, probe: c.probe };
     // An escalation comes with the problem re-sent at its level: one event says both.
     const escalated = effects.some((e) => e.type === 'escalate');

@@ -31,9 +31,33 @@ export interface OverviewRow {
   handled: Handled;
   /** Problems first: 0-2 hard, 10-12 soft, 20-22 handled (CRITICAL, UNKNOWN, WARNING), 40 pending, 50 OK. */
   rank: number;
-  /** The id and text in lower case, for the free-text filter. */
-  haystack: string;
+  /** The id and text in lower case, for the free-text filter: made when a filter first reads it after the text changed. */
+  haystack: string | undefined;
 }
+
+/** A check's state as the daemon keeps it (ms times; `lastCheck` 0 before the first result). */
+export interface StateFields {
+  state: number;
+  stateType: 'soft' | 'hard';
+  attempt: number;
+  text: string;
+  lastCheck: number;
+  lastChange: number;
+}
+
+/** One configured check as the daemon installs it (no view with ISO times is built). */
+export interface CheckRowInput {
+  id: string;
+  target: string;
+  name: string;
+  type: string;
+  maxAttempts: number;
+  state: StateFields;
+  durationMs: number | null;
+}
+
+/** A duration as the console shows it: µs precision. */
+const roundMs = (ms: number | null) => (ms === null ? null : Math.round(ms * 1000) / 1000);
 
 /** The buckets the overview counts and filters by. */
 export const BUCKETS = ['CRITICAL', 'WARNING', 'UNKNOWN', 'OK', 'PENDING', 'handled'] as const;
@@ -75,7 +99,7 @@ export function bucketOf(r: Pick<OverviewRow, 'state' | 'lastCheck' | 'handled'>
   return NAMES[r.state]!;
 }
 
-function rankOf(r: Omit<OverviewRow, 'rank' | 'haystack'>): number {
+function rankOf(r: Pick<OverviewRow, 'lastCheck' | 'state' | 'stateType' | 'handled'>): number {
   if (r.lastCheck === null) return 40;
   if (r.state === 0) return 50;
   return (r.handled ? 20 : r.stateType === 'soft' ? 10 : 0) + SEVERITY[r.state]!;
@@ -91,24 +115,44 @@ const ORDERS: Record<Sort, (a: Probe, b: Probe) => number> = {
 
 const zero = (): Counts => ({ CRITICAL: 0, WARNING: 0, UNKNOWN: 0, OK: 0, PENDING: 0, handled: 0 });
 
-export function rowOf(v: CheckView, tags: readonly string[], handled: Handled): OverviewRow {
-  const r: Omit<OverviewRow, 'rank' | 'haystack'> = {
-    id: v.id,
-    target: v.target,
-    name: v.id.slice(v.target.length + 1),
-    type: v.type,
+/** A view (ISO times), as the web bench builds them, as the daemon's record. */
+const inputOf = (v: CheckView): CheckRowInput => ({
+  id: v.id,
+  target: v.target,
+  name: v.id.slice(v.target.length + 1),
+  type: v.type,
+  maxAttempts: v.max_attempts,
+  durationMs: v.duration_ms,
+  state: { state: v.state, stateType: v.state_type, attempt: v.attempt, text: v.text, lastCheck: v.last_check === null ? 0 : Date.parse(v.last_check), lastChange: Date.parse(v.last_change) },
+});
+
+function rowFrom(c: CheckRowInput, tags: readonly string[], handled: Handled): OverviewRow {
+  const s = c.state;
+  const r: OverviewRow = {
+    id: c.id,
+    target: c.target,
+    name: c.name,
+    type: c.type,
     tags,
-    state: v.state as 0 | 1 | 2 | 3,
-    stateType: v.state_type,
-    attempt: v.attempt,
-    maxAttempts: v.max_attempts,
-    text: v.text,
-    lastCheck: v.last_check === null ? null : Date.parse(v.last_check),
-    lastChange: Date.parse(v.last_change),
-    durationMs: v.duration_ms,
-    handled: v.state === 0 ? null : handled,
+    state: s.state as 0 | 1 | 2 | 3,
+    stateType: s.stateType,
+    attempt: s.attempt,
+    maxAttempts: c.maxAttempts,
+    text: s.text,
+    lastCheck: s.lastCheck ? s.lastCheck : null,
+    lastChange: s.lastChange,
+    durationMs: roundMs(c.durationMs),
+    handled: s.state === 0 ? null : handled,
+    rank: 0,
+    haystack: undefined,
   };
-  return { ...r, rank: rankOf(r), haystack: `${v.id}\n${v.text}`.toLowerCase() };
+  r.rank = rankOf(r);
+  return r;
+}
+
+/** The free-text filter's view of a row, made once per text. */
+function haystackOf(r: OverviewRow): string {
+  return (r.haystack ??= `${r.id}\n${r.text}`.toLowerCase());
 }
 
 export class OverviewIndex {
@@ -137,21 +181,53 @@ export class OverviewIndex {
     return () => this.listeners.delete(fn);
   }
 
-  /** Installs every check of a config (at start and on reload); acknowledgements of known problems are kept. */
+  /** `loadChecks` from views. */
   load(checks: readonly CheckView[], targets: readonly TargetView[]): void {
+    this.loadChecks(checks.map(inputOf), targets);
+  }
+
+  /** `updateState` from a view. */
+  update(v: CheckView): void {
+    const c = inputOf(v);
+    this.updateState(c.id, c.state, c.durationMs);
+  }
+
+  /** Installs every check of a config (at start and on reload) from the daemon's own records; acknowledgements of known problems are kept. */
+  loadChecks(checks: Iterable<CheckRowInput>, targets: readonly TargetView[]): void {
+    this.install(targets, (tagsOf, add) => {
+      for (const c of checks) {
+        const tags = tagsOf(c.target);
+        const ack = this.byId.get(c.id)?.handled === 'ack';
+        add(rowFrom(c, tags, c.state.state === 0 ? null : this.handledOf({ target: c.target, name: c.name, tags }, ack)));
+      }
+    });
+  }
+
+  private install(targets: readonly TargetView[], fill: (tagsOf: (t: string) => readonly string[], add: (r: OverviewRow) => void) => void): void {
     this.targetList = [...targets];
     this.tagsOf = new Map(targets.map((t) => [t.name, t.tags]));
+    const none: readonly string[] = [];
     const byId = new Map<string, OverviewRow>();
-    for (const v of checks) {
-      const tags = this.tagsOf.get(v.target) ?? [];
-      byId.set(v.id, rowOf(v, tags, this.handledOf({ target: v.target, name: v.id.slice(v.target.length + 1), tags }, this.byId.get(v.id)?.handled === 'ack')));
-    }
+    fill((t) => this.tagsOf.get(t) ?? none, (r) => byId.set(r.id, r));
     this.byId = byId;
-    const rows = [...byId.values()];
-    for (const o of Object.values(this.orders)) o.load(rows);
+    // One sort by id; the other orders are id order stably sorted by their first key, which
+    // costs about n comparisons when most rows share it (all OK, or all pending, at start).
+    const rows = [...byId.values()].sort(ORDERS.name);
+    this.orders.name.load(rows, true);
+    this.orders.problems.load([...rows].sort((a, b) => a.rank - b.rank), true);
+    this.orders.changed.load([...rows].sort((a, b) => b.lastChange - a.lastChange), true);
     this.perTarget = new Map();
-    for (const r of rows) this.count(r, 1);
-    this.typeList = [...new Set(rows.map((r) => r.type))].sort();
+    const types = new Set<string>();
+    for (const r of rows) {
+      this.count(r, 1);
+      types.add(r.type);
+    }
+    this.typeList = [...types].sort();
+  }
+
+  /** Calls `fn` with every row, in no particular order (/metrics reads the checks' states so). */
+  forEach(fn: (r: OverviewRow) => void): void {
+    for (const r of this.byId.values()) fn(r);
   }
 
   /** The probe types of the configured checks, sorted. */
@@ -159,10 +235,40 @@ export class OverviewIndex {
     return this.typeList;
   }
 
-  /** One check's new state (after a result); a problem keeps its handling until it recovers. */
-  update(v: CheckView): void {
-    const old = this.byId.get(v.id);
-    if (old) this.apply(old, rowOf(v, old.tags, this.handledOf(old, old.handled === 'ack')));
+  /**
+   * One check's new state (after a result) from the daemon's own record; a problem keeps its
+   * handling until it recovers. The hot path of every result: the row changes in place and moves
+   * in an order only when its key there changed.
+   */
+  updateState(id: string, s: StateFields, durationMs: number | null): void {
+    const r = this.byId.get(id);
+    if (!r) return;
+    const handled = s.state === 0 ? null : this.handledOf(r, r.handled === 'ack');
+    const lastCheck = s.lastCheck ? s.lastCheck : null;
+    const was = bucketOf(r);
+    const wasType = r.stateType;
+    const oldRank = r.rank;
+    const rank = rankOf({ lastCheck, state: s.state as 0 | 1 | 2 | 3, stateType: s.stateType, handled });
+    const byRank = rank !== oldRank;
+    const byChange = s.lastChange !== r.lastChange;
+    if (byRank) this.orders.problems.remove(r);
+    if (byChange) this.orders.changed.remove(r);
+    const now = bucketOf({ lastCheck, state: s.state as 0 | 1 | 2 | 3, handled });
+    if (now !== was) this.count(r, -1);
+    if (r.text !== s.text) r.haystack = undefined;
+    r.state = s.state as 0 | 1 | 2 | 3;
+    r.stateType = s.stateType;
+    r.attempt = s.attempt;
+    r.text = s.text;
+    r.lastCheck = lastCheck;
+    r.lastChange = s.lastChange;
+    r.durationMs = roundMs(durationMs);
+    r.handled = handled;
+    r.rank = rank;
+    if (now !== was) this.count(r, 1);
+    if (byRank) this.orders.problems.insert(r);
+    if (byChange) this.orders.changed.insert(r);
+    if (this.listeners.size && (was !== now || wasType !== r.stateType || r.state !== 0)) for (const fn of this.listeners) fn({ row: r, was });
   }
 
   /** A person took the problems of a target: its failing checks are handled until they recover. */
@@ -226,7 +332,7 @@ export class OverviewIndex {
       if (q.target !== undefined && r.target !== q.target) return true;
       if (q.type !== undefined && r.type !== q.type) return true;
       if (q.tag !== undefined && !r.tags.includes(q.tag)) return true;
-      if (text && !r.haystack.includes(text)) return true;
+      if (text && !haystackOf(r).includes(text)) return true;
       if (!q.see(r.target)) return true;
       if (rows.length === q.limit) {
         more = true;

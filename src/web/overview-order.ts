@@ -19,10 +19,11 @@ export class Ordered<R extends Probe> {
 
   constructor(readonly cmp: (a: Probe, b: Probe) => number) {}
 
-  load(rows: readonly R[]): void {
-    const sorted = [...rows].sort(this.cmp);
+  /** Installs rows; `sorted` when they already are in this order (a stable sort from another order is the caller's). */
+  load(rows: readonly R[], sorted = false): void {
+    if (!sorted) rows = [...rows].sort(this.cmp);
     this.chunks = [];
-    for (let i = 0; i < sorted.length; i += CHUNK) this.chunks.push(sorted.slice(i, i + CHUNK));
+    for (let i = 0; i < rows.length; i += CHUNK) this.chunks.push(rows.slice(i, i + CHUNK));
   }
 
   /** Where the first row after `p` is (at `p` too with `inclusive`): chunk and index. */

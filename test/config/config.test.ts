@@ -120,3 +120,35 @@ test('the JSON Schema describes every probe type and rejects unknown keys', () =
   assert.deepEqual(tcp.required.sort(), ['port', 'type']);
   assert.equal(schema.additionalProperties, false);
 });
+
+test('checks of the same definition share one options object; any difference, a pattern included, keeps its own', () => {
+  const yaml = [
+    'targets:',
+    '  - name: a',
+    '    address: 127.0.0.1',
+    '    checks:',
+    '      - { type: tcp, name: one, port: 9, interval: 30s }',
+    '      - { type: tcp, name: two, port: 9 }',
+    '      - { type: tcp, name: three, port: 10 }',
+    '      - { type: http, name: ok, port: 8080, body_regex: "ok" }',
+    '      - { type: http, name: healthy, port: 8080, body_regex: "healthy" }',
+    '  - name: b',
+    '    address: 127.0.0.2',
+    '    checks:',
+    '      - { type: tcp, name: one, port: 9 }',
+    '      - { type: http, name: ok, port: 8080, body_regex: "ok" }',
+  ].join('\n');
+  const planned = new Map(planChecks(parseConfig(yaml, '<test>')).map((c) => [c.id, c]));
+  const options = (id: string) => planned.get(id)!.options;
+  // Same probe options (interval is the check's timing, not an option): one object.
+  assert.equal(options('a/one'), options('a/two'));
+  assert.equal(options('a/one'), options('b/one'));
+  assert.equal(planned.get('a/one')!.intervalMs, 30_000);
+  assert.equal(planned.get('a/two')!.intervalMs, 60_000);
+  assert.notEqual(options('a/one'), options('a/three'));
+  assert.equal(options('a/three').port, 10);
+  assert.equal(options('a/ok'), options('b/ok'));
+  assert.notEqual(options('a/ok'), options('a/healthy'));
+  assert.notDeepEqual(options('a/ok').body_regex, options('a/healthy').body_regex);
+  for (const c of planned.values()) assert.equal(Object.keys(c.options).some((k) => ['type', 'name', 'interval'].includes(k)), false);
+});

@@ -227,3 +227,23 @@ targets:
   assert.deepEqual(planChecks(config).map((c) => [c.id, c.recheckDelayMs]), [['web1/tcp', 2_000], ['web1/quick', 250]]);
   assert.equal(planChecks(parseConfig('targets: [{ name: a, address: 127.0.0.1, checks: [{ type: ping }] }]\n', 'default.yaml'))[0]!.recheckDelayMs, 500);
 });
+
+test('failures carried over from saved states (the daemon passes them by id, not in copied checks) put a new check on its retry interval', async (t) => {
+  const l = lab();
+  t.after(() => l.scheduler.stop());
+  l.behave = () => critical;
+  const carried = new Map([['soft', 1]]);
+  l.scheduler.setChecks([l.check('soft'), l.check('fresh')], (id) => carried.get(id) ?? 0);
+  assert.equal(l.scheduler.checkInfo('soft')!.consecutiveFailures, 1);
+  assert.equal(l.scheduler.checkInfo('fresh')!.consecutiveFailures, 0);
+  l.scheduler.start();
+  await l.clock.advance(3 * 60_000);
+  // soft: failures 2 and 3 come a retry interval apart (10 s), then hard: the normal interval.
+  assert.deepEqual(gaps(l.starts.get('soft')!).slice(0, 2), [10_000, 60_000]);
+  assert.deepEqual(l.results.filter((r) => r.id === 'soft').map((r) => r.failures).slice(0, 3), [2, 3, 4]);
+  // fresh turns bad from OK: one quick look (lab default has none), then retries: its count starts at 1.
+  assert.equal(l.results.find((r) => r.id === 'fresh')!.failures, 1);
+  // A known id keeps its own count on a reload whatever the function says.
+  l.scheduler.setChecks([l.check('soft'), l.check('fresh')], () => 0);
+  assert.ok(l.scheduler.checkInfo('soft')!.consecutiveFailures >= 4);
+});
