@@ -23,6 +23,12 @@ export interface ConsoleParts {
   secret(name: string): string;
   store: Store;
   log: Logger;
+  /**
+   * Moves whenever an incident, ban or delivery is written (web/live.ts LiveHub.revision): the
+   * guard view is built again only then (or when a ban in it ends, or after GUARD_VIEW_MAX_MS).
+   * Without it the view is built for every request.
+   */
+  revision?: () => number;
 }
 
 /** The parts of WebDeps built here. */
@@ -34,6 +40,9 @@ const ATTACKS_READ = 60;
 // The guard view reads this many attack timelines between two turns of the event loop.
 const YIELD_EVERY = 15;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+// A kept guard view is built again after this long even when nothing was written through the
+// store the daemon holds (the store's own pruning of old bans is not news).
+const GUARD_VIEW_MAX_MS = 30_000;
 
 const rowOf = (i: IncidentRecord): IncidentRow => ({ id: i.id, target: i.target, kind: i.kind ?? 'outage', status: i.status, severity: i.severity, title: i.title, openedAt: i.openedAt, resolvedAt: i.resolvedAt });
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
@@ -41,6 +50,85 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : nul
 export function consoleDeps(p: ConsoleParts): ConsoleDeps {
   const { store } = p;
   const allowList = () => new AllowList({ allow: p.config().guard.allow, allow_ssh_session: p.config().guard.allow_ssh_session });
+
+  type GuardView = Awaited<ReturnType<ConsoleDeps['guardView']>>;
+  let kept: { rev: number; cfg: Config; view: GuardView; validUntil: number } | undefined;
+  let building: { rev: number | undefined; cfg: Config; view: Promise<GuardView> } | undefined;
+
+  // The guard view as built from the store: the newest attacks' bans with their lines, then every
+  // stored ban (which tells whether it is in force), sorted as the page lists them.
+  async function buildGuardView(now: number): Promise<GuardView> {
+    const byKey = new Map<string, GuardBan>();
+    const keyOf = (address: string, port: number | null | undefined) => `${address}|${port ?? ''}`;
+    const attacks = (await store.incidentPage({ kind: 'attack', limit: ATTACKS_READ })).items;
+    // Oldest attack first, so a later ban of the same address tells its latest facts.
+    for (const [n, inc] of attacks.reverse().entries()) {
+      // The store answers synchronously: give the scheduler's due timers a turn now and then.
+      if (n % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
+      const lines = new Map<string, string[]>();
+      for (const e of await store.incidentEvents(inc.id)) {
+        const d = e.data ?? {};
+        if (e.kind !== 'ban' || typeof d.address !== 'string' || typeof d.line !== 'string') continue;
+        const k = keyOf(d.address, typeof d.port === 'number' ? d.port : null);
+        // The lines that counted toward the ban (d.lines, the last few), else the one that tipped it.
+        const earned = Array.isArray(d.lines) && d.lines.every((l) => typeof l === 'string') ? (d.lines as string[]) : [d.line];
+        lines.set(k, [...(lines.get(k) ?? []), ...earned].slice(-5));
+      }
+      for (const b of inc.attack?.bans ?? []) {
+        const k = keyOf(b.address, b.port);
+        const was = byKey.get(k);
+        byKey.set(k, {
+          address: b.address,
+          port: b.port ?? null,
+          proto: b.port === undefined ? null : 'tcp',
+          jail: b.jail,
+          reason: was?.reason ?? `${b.failures ?? '?'} failures (${b.tried})`,
+          active: false,
+          firstSeen: Math.min(was?.firstSeen ?? b.at, b.at),
+          lastSeen: Math.max(was?.lastSeen ?? b.at, b.at),
+          until: b.until ?? null,
+          banCount: (was?.banCount ?? 0) + 1,
+          country: b.country ?? was?.country ?? null,
+          countryName: b.countryName ?? was?.countryName ?? null,
+          owner: b.owner ?? was?.owner ?? null,
+          network: b.network ?? was?.network ?? null,
+          target: inc.target,
+          incident: inc.id,
+          lines: [...(was?.lines ?? []), ...(lines.get(k) ?? [])].slice(-5),
+        });
+      }
+    }
+    await nextTurn();
+    for (const b of await store.bans()) {
+      const k = keyOf(b.address, b.port);
+      const was = byKey.get(k);
+      const e = b.enrichment ?? {};
+      byKey.set(k, {
+        address: b.address,
+        port: b.port ?? null,
+        proto: b.port === undefined ? null : (b.proto ?? 'tcp'),
+        jail: b.jail,
+        reason: b.reason,
+        active: b.until === undefined || b.until > now,
+        firstSeen: Math.min(was?.firstSeen ?? b.createdAt, b.createdAt),
+        lastSeen: Math.max(was?.lastSeen ?? b.createdAt, b.createdAt),
+        until: b.until ?? null,
+        banCount: Math.max(b.banCount, was?.banCount ?? 0),
+        country: str(e.country) ?? was?.country ?? null,
+        countryName: str(e.countryName) ?? was?.countryName ?? null,
+        owner: str(e.owner) ?? str(e.netName) ?? was?.owner ?? null,
+        network: str(e.network) ?? was?.network ?? null,
+        target: was?.target ?? null,
+        incident: was?.incident ?? null,
+        lines: was?.lines ?? [],
+      });
+    }
+    // Every ban (the stored ones and those of the newest attacks): the page shows ~100 at a time
+    // (console-guard.tsx guardSlice) and counts over all of them.
+    await nextTurn();
+    const bans = [...byKey.values()].sort(banOrder);
+    return { bans, allow: allowList().entries().map((e) => ({ cidr: formatCidr(e.cidr), why: e.why })) };
+  }
 
   return {
     incidentStory: async (id) => {
@@ -56,77 +144,26 @@ export function consoleDeps(p: ConsoleParts): ConsoleDeps {
     },
 
     guardView: async () => {
+      // The view reads 60 timelines and every ban (tens of ms of synchronous SQLite at 2,000 bans,
+      // the longest block of the console's pages while the scheduler waits): built once and
+      // shared while no incident or ban was written, no ban in it has ended and the config (its
+      // allow list) is the same. Requests that come while it is being built wait for that build.
       const now = Date.now();
-      const byKey = new Map<string, GuardBan>();
-      const keyOf = (address: string, port: number | null | undefined) => `${address}|${port ?? ''}`;
-      const attacks = (await store.incidentPage({ kind: 'attack', limit: ATTACKS_READ })).items;
-      // Oldest attack first, so a later ban of the same address tells its latest facts.
-      for (const [n, inc] of attacks.reverse().entries()) {
-        // The store answers synchronously: give the scheduler's due timers a turn now and then.
-        if (n % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
-        const lines = new Map<string, string[]>();
-        for (const e of await store.incidentEvents(inc.id)) {
-          const d = e.data ?? {};
-          if (e.kind !== 'ban' || typeof d.address !== 'string' || typeof d.line !== 'string') continue;
-          const k = keyOf(d.address, typeof d.port === 'number' ? d.port : null);
-          // The lines that counted toward the ban (d.lines, the last few), else the one that tipped it.
-          const earned = Array.isArray(d.lines) && d.lines.every((l) => typeof l === 'string') ? (d.lines as string[]) : [d.line];
-          lines.set(k, [...(lines.get(k) ?? []), ...earned].slice(-5));
-        }
-        for (const b of inc.attack?.bans ?? []) {
-          const k = keyOf(b.address, b.port);
-          const was = byKey.get(k);
-          byKey.set(k, {
-            address: b.address,
-            port: b.port ?? null,
-            proto: b.port === undefined ? null : 'tcp',
-            jail: b.jail,
-            reason: was?.reason ?? `${b.failures ?? '?'} failures (${b.tried})`,
-            active: false,
-            firstSeen: Math.min(was?.firstSeen ?? b.at, b.at),
-            lastSeen: Math.max(was?.lastSeen ?? b.at, b.at),
-            until: b.until ?? null,
-            banCount: (was?.banCount ?? 0) + 1,
-            country: b.country ?? was?.country ?? null,
-            countryName: b.countryName ?? was?.countryName ?? null,
-            owner: b.owner ?? was?.owner ?? null,
-            network: b.network ?? was?.network ?? null,
-            target: inc.target,
-            incident: inc.id,
-            lines: [...(was?.lines ?? []), ...(lines.get(k) ?? [])].slice(-5),
-          });
-        }
+      const rev = p.revision?.();
+      const cfg = p.config();
+      if (kept && rev !== undefined && kept.rev === rev && kept.cfg === cfg && now < kept.validUntil) return kept.view;
+      if (building && building.rev === rev && building.cfg === cfg) return building.view;
+      const view = buildGuardView(now);
+      building = { rev, cfg, view };
+      try {
+        const v = await view;
+        // Valid until the first ban in force ends (it then shows as ended), at most GUARD_VIEW_MAX_MS.
+        const ends = v.bans.reduce((m, b) => (b.active && b.until !== null && b.until < m ? b.until : m), now + GUARD_VIEW_MAX_MS);
+        if (rev !== undefined) kept = { rev, cfg, view: v, validUntil: ends };
+        return v;
+      } finally {
+        if (building?.view === view) building = undefined;
       }
-      await nextTurn();
-      for (const b of await store.bans()) {
-        const k = keyOf(b.address, b.port);
-        const was = byKey.get(k);
-        const e = b.enrichment ?? {};
-        byKey.set(k, {
-          address: b.address,
-          port: b.port ?? null,
-          proto: b.port === undefined ? null : (b.proto ?? 'tcp'),
-          jail: b.jail,
-          reason: b.reason,
-          active: b.until === undefined || b.until > now,
-          firstSeen: Math.min(was?.firstSeen ?? b.createdAt, b.createdAt),
-          lastSeen: Math.max(was?.lastSeen ?? b.createdAt, b.createdAt),
-          until: b.until ?? null,
-          banCount: Math.max(b.banCount, was?.banCount ?? 0),
-          country: str(e.country) ?? was?.country ?? null,
-          countryName: str(e.countryName) ?? was?.countryName ?? null,
-          owner: str(e.owner) ?? str(e.netName) ?? was?.owner ?? null,
-          network: str(e.network) ?? was?.network ?? null,
-          target: was?.target ?? null,
-          incident: was?.incident ?? null,
-          lines: was?.lines ?? [],
-        });
-      }
-      // Every ban (the stored ones and those of the newest attacks): the page shows ~100 at a time
-      // (console-guard.tsx guardSlice) and counts over all of them.
-      await nextTurn();
-      const bans = [...byKey.values()].sort(banOrder);
-      return { bans, allow: allowList().entries().map((e) => ({ cidr: formatCidr(e.cidr), why: e.why })) };
     },
 
     banRefusal: (address) => allowList().refusal(address),

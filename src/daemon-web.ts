@@ -182,6 +182,7 @@ export function webDeps(p: WebParts): WebDeps {
       return { incidents };
     },
     metricsToken: () => secretOf(p.config().web.metrics_token_secret, 'metrics token'),
-    ...consoleDeps({ config: p.config, secret: p.secret, store, log }),
+    // The hub counts every incident, ban and delivery written: the guard view is kept until it moves.
+    ...consoleDeps({ config: p.config, secret: p.secret, store, log, revision: () => p.live.revision }),
   };
 }

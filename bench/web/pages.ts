@@ -1,7 +1,7 @@
 /**
  * The console at scale (issue 17's closing bench): `node --import tsx bench/web/pages.ts
  * [--checks 10000,100000] [--results 1000000] [--incidents 20000] [--bans 2000] [--requests 30]
- * [--lag-seconds 30] [--no-browser]`. Per check count: a store seeded through the store's API
+ * [--lag-seconds 30] [--no-browser] [--db-dir DIR]`. Per check count: a store seeded through the store's API
  * (bench/web/seed.ts), then the real daemon (`bin/mamoru.js start`, its own process, sources
  * through tsx) on it with N tcp checks against a loopback listener, every check OK, the interval
  * N/30 s (about 30 runs a second), the per-host limit raised from 4 to 64 (every check has the one
@@ -16,8 +16,8 @@
  * Goals: each page ≤ 300 ms (p95) at 100,000 checks; lag p99 with clients within 50 ms of without.
  * JSON goes to bench/out/web-pages-<time>.json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,11 +25,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ADMIN_PASSWORD, login, type Session } from '../../test/web/console.ts';
 import { logIn, openBrowser } from '../../test/web/browser.ts';
-import { freePort } from '../lib/procs.ts';
-import { manyChecks } from './many-checks.ts';
+import { intervalFor, lagBuckets, lagP99, startDaemon } from './daemon.ts';
 import { seedStore } from './seed.ts';
 
-const { values: a } = parseArgs({ options: { checks: { type: 'string', default: '10000,100000' }, results: { type: 'string', default: '1000000' }, incidents: { type: 'string', default: '20000' }, bans: { type: 'string', default: '2000' }, requests: { type: 'string', default: '30' }, 'lag-seconds': { type: 'string', default: '30' }, 'no-browser': { type: 'boolean', default: false } } });
+const { values: a } = parseArgs({ options: { checks: { type: 'string', default: '10000,100000' }, results: { type: 'string', default: '1000000' }, incidents: { type: 'string', default: '20000' }, bans: { type: 'string', default: '2000' }, requests: { type: 'string', default: '30' }, 'lag-seconds': { type: 'string', default: '30' }, 'no-browser': { type: 'boolean', default: false }, 'db-dir': { type: 'string' } } });
 const REQUESTS = Math.max(30, Number(a.requests));
 const LAG_S = Number(a['lag-seconds']);
 const PAGES = { overview: '/', check: '/checks/t0000/c0?range=24h', incidents: '/incidents', guard: '/guard' } as const;
@@ -43,53 +42,6 @@ const q = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor(s.length * p))]!;
 };
 const uptime = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-
-/** The lag histogram's cumulative buckets from /metrics: upper bound (s) → count. */
-async function lagBuckets(url: string): Promise<Map<number, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const out = new Map<number, number>();
-  for (const m of text.matchAll(/^mamoru_scheduler_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
-  if (out.size === 0) throw new Error('/metrics has no mamoru_scheduler_lag_seconds');
-  return out;
-}
-
-/** p99 (ms) of the runs between two scrapes, interpolated within its bucket; and how many runs. */
-function lagP99(before: Map<number, number>, after: Map<number, number>): { p99: number; runs: number } {
-  const bounds = [...after.keys()].sort((x, y) => x - y);
-  const counts = bounds.map((b) => after.get(b)! - (before.get(b) ?? 0));
-  const runs = counts[counts.length - 1]!;
-  const want = runs * 0.99;
-  let lower = 0;
-  for (let i = 0; i < bounds.length; i++) {
-    if (counts[i]! >= want) {
-      const below = i === 0 ? 0 : counts[i - 1]!;
-      const upper = bounds[i] === Infinity ? lower : bounds[i]!;
-      const frac = counts[i]! === below ? 1 : (want - below) / (counts[i]! - below);
-      return { p99: (lower + (upper - lower) * frac) * 1000, runs };
-    }
-    lower = bounds[i]!;
-  }
-  return { p99: NaN, runs };
-}
-
-async function startDaemon(dir: string, n: number, upPort: number): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const cfg = join(dir, 'mamoru.yaml');
-  const interval = `${Math.max(60, Math.round(n / 30))}s`;
-  writeFileSync(cfg, `defaults: { interval: ${interval}, timeout: 2s }\nstore: { type: sqlite, path: ${join(dir, 'data', 'mamoru.db')} }\nweb: { port: ${port} }\nlog: { level: warn }\nscheduler: { per_host_concurrency: 64 }\ntargets:\n${manyChecks({ targets: n / 10, perTarget: 10, upPort, deadPort: upPort, interval })}\n`);
-  const child = spawn(process.execPath, [join(root, 'bin', 'mamoru.js'), 'start', '-c', cfg], { cwd: dir, env: { ...process.env, MAMORU_FROM: 'src', MAMORU_ADMIN_PASSWORD: ADMIN_PASSWORD }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the daemon exited (${child.exitCode}): ${err}`);
-    if (Date.now() > deadline) throw new Error(`the daemon did not answer in 15 min: ${err}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return { child, url };
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 async function serverTimes(url: string, s: Session): Promise<Record<PageName, { median: number; p95: number; kib: number }>> {
   const out = {} as Record<PageName, { median: number; p95: number; kib: number }>;
@@ -139,7 +91,7 @@ async function paints(url: string): Promise<Record<PageName, number>> {
   return out;
 }
 
-async function lag(url: string, s: Session): Promise<{ idle: { p99: number; runs: number }; loaded: { p99: number; runs: number; pages: number; busy: number } }> {
+async function lag(url: string, s: Session, due: number): Promise<{ idle: { p99: number; runs: number }; loaded: { p99: number; runs: number; pages: number; busy: number } }> {
   const window = async (clients: number) => {
     const before = await lagBuckets(url);
     const end = Date.now() + LAG_S * 1000;
@@ -158,7 +110,7 @@ async function lag(url: string, s: Session): Promise<{ idle: { p99: number; runs
     return { ...lagP99(before, await lagBuckets(url)), pages, busy };
   };
   const idle = await window(0);
-  console.log(`  scheduler lag p99 without clients: ${idle.p99.toFixed(1)} ms (${idle.runs} runs in ${LAG_S} s)`);
+  console.log(`  scheduler lag p99 without clients: ${idle.p99.toFixed(1)} ms (${idle.runs} runs in ${LAG_S} s, about ${due} due)`);
   const loaded = await window(10);
   console.log(`  scheduler lag p99 with 10 clients: ${loaded.p99.toFixed(1)} ms (${loaded.runs} runs, ${loaded.pages} pages, ${loaded.busy} answered 503 in ${LAG_S} s)`);
   return { idle, loaded };
@@ -184,7 +136,14 @@ for (const n of a.checks.split(',').map(Number)) {
   try {
     console.log(`${n.toLocaleString('en-US')} checks (load average ${uptime()})`);
     mkdirSync(join(dir, 'data'));
-    const seeded = await seedStore(join(dir, 'data', 'mamoru.db'), { checks: n, results: Number(a.results), incidents: Number(a.incidents), bans: Number(a.bans) }, Date.now(), console.log);
+    // --db-dir keeps each check count's seeded store (named by its counts) for the next run.
+    const kept = a['db-dir'] ? join(a['db-dir'], `web-${n}-${a.results}-${a.incidents}-${a.bans}.sqlite`) : undefined;
+    let seeded: Record<string, number> = {};
+    if (kept && existsSync(kept)) copyFileSync(kept, join(dir, 'data', 'mamoru.db'));
+    else {
+      seeded = await seedStore(join(dir, 'data', 'mamoru.db'), { checks: n, results: Number(a.results), incidents: Number(a.incidents), bans: Number(a.bans) }, Date.now(), console.log);
+      if (kept) copyFileSync(join(dir, 'data', 'mamoru.db'), kept);
+    }
     const t0 = performance.now();
     const d = await startDaemon(dir, n, (up.address() as AddressInfo).port);
     child = leftovers.child = d.child;
@@ -195,7 +154,7 @@ for (const n of a.checks.split(',').map(Number)) {
     const load = uptime();
     const server = await serverTimes(d.url, s);
     const fcp = a['no-browser'] ? null : await paints(d.url);
-    const lagFig = await lag(d.url, s);
+    const lagFig = await lag(d.url, s, Math.round((n * LAG_S) / parseInt(intervalFor(n))));
     (report.runs as unknown[]).push({ checks: n, seeded_ms: seeded, daemon_start_ms: Math.round(startMs), load_at_measure: load, load_after: uptime(), server_ms: server, fcp_ms: fcp, lag_ms: lagFig });
     if (n >= 100_000) {
       for (const [name, f] of Object.entries(server)) verdicts.push({ goal: `${name} page ≤ ${GOAL_MS} ms (p95) at ${n.toLocaleString('en-US')} checks`, value: `${f.p95.toFixed(1)} ms`, pass: f.p95 <= GOAL_MS });

@@ -34,7 +34,9 @@ export function registerCheckPages(app: OpenAPIHono<WebEnv>, table: RouteTable, 
     if (!row) return notFound(c, `${c.req.param('target')}/${c.req.param('name')}`);
     const range = rangeOf(c);
     const now = Date.now();
-    const [points, results] = await Promise.all([history(deps, row.id, range, now), deps.results(row.id, { limit: RESULTS })]);
+    // The last results shown are read first: the plot's newest points usually come from them.
+    const results = await deps.results(row.id, { limit: RESULTS });
+    const points = await history(deps, row.id, range, now, { results, limit: RESULTS });
     const d = { row, range, now, points, results, config: deps.checkConfig(row.id), ran: c.req.query('ran') === '1' };
     return c.html('<!doctype html>' + String(<CheckPage reader={readerOf(c)} d={d} />));
   });

@@ -11,6 +11,7 @@ import { formatPerfdata } from '../core/perfdata.ts';
 import { said } from '../core/said.ts';
 import type { StoredResult } from '../store/types.ts';
 import { plotData, RANGES, runs, type Point, type Range } from './console-check-data.tsx';
+import { timeAt } from './console-time.tsx';
 import { formatTime, say, type Lang } from './i18n.ts';
 import { Layout } from './layout.tsx';
 import type { OverviewRow } from './overview-index.ts';
@@ -63,7 +64,7 @@ export const Band: FC<{ points: Point[]; range: Range; now: number; lang: Lang; 
       {runs(points, from, now).map((r) => (
         <rect x={r.x.toFixed(2)} y="0" width={Math.max(r.w, 3).toFixed(2)} height="10" class={`st-${STATES[r.state]}`}>
           <title>
-            {STATES[r.state]} {formatTime(r.start, lang, zone)} – {formatTime(r.end, lang, zone)}
+            {STATES[r.state]} {timeAt(r.start, lang, zone)} – {timeAt(r.end, lang, zone)}
           </title>
         </rect>
       ))}
@@ -98,7 +99,7 @@ export const Results: FC<{ results: StoredResult[]; reader: Reader }> = ({ resul
     <tbody>
       {results.map((r) => (
         <tr data-state={STATES[r.state]}>
-          <td>{formatTime(r.startedAt, reader.lang, reader.zone)}</td>
+          <td>{timeAt(r.startedAt, reader.lang, reader.zone)}</td>
           <td>
             <span class={`badge bg-${STATES[r.state]}`}>{STATES[r.state]}</span>
           </td>

@@ -10,7 +10,8 @@
 import type { FC } from 'hono/jsx';
 import { allows } from '../auth/types.ts';
 import { addressScope } from '../guard/enrich/ip-scope.ts';
-import { Csrf, flag, Next, NoteLine, regionName, When, words, type C } from './pages-console-kit.tsx';
+import { At, regionIn } from './console-time.tsx';
+import { Csrf, flag, Next, NoteLine, words, type C } from './pages-console-kit.tsx';
 import type { Reader } from './reader.ts';
 import type { GuardBan } from './types.ts';
 
@@ -45,9 +46,9 @@ const BanRows: FC<{ bans: GuardBan[]; r: Reader; unban: boolean; id: string }> =
               {b.port !== null ? <span class="quiet"> {`${b.proto ?? 'tcp'}/${b.port}`}</span> : null}
               {b.banCount > 1 ? <span class="quiet"> ×{b.banCount}</span> : null}
             </td>
-            <td class="country" title={regionName(b.country, r.lang) ?? b.countryName ?? undefined}>
+            <td class="country" title={regionIn(b.country, r.lang) ?? b.countryName ?? undefined}>
               {b.country ? `${flag(b.country)} ${b.country}` : scopeWords(b.address, t)}
-              {regionName(b.country, r.lang) ?? b.countryName ? <div class="quiet">{regionName(b.country, r.lang) ?? b.countryName}</div> : null}
+              {regionIn(b.country, r.lang) ?? b.countryName ? <div class="quiet">{regionIn(b.country, r.lang) ?? b.countryName}</div> : null}
             </td>
             <td>
               {b.owner ?? '—'}
@@ -58,12 +59,12 @@ const BanRows: FC<{ bans: GuardBan[]; r: Reader; unban: boolean; id: string }> =
               {b.target ? <div class="quiet">{b.target}</div> : null}
             </td>
             <td>
-              <When at={b.firstSeen} r={r} />
+              <At at={b.firstSeen} r={r} />
             </td>
             <td>
-              <When at={b.lastSeen} r={r} />
+              <At at={b.lastSeen} r={r} />
             </td>
-            <td>{b.until === null ? t('never', '無期限') : <When at={b.until} r={r} />}</td>
+            <td>{b.until === null ? t('never', '無期限') : <At at={b.until} r={r} />}</td>
             {unban ? (
               <td>
                 {b.active ? (
@@ -182,18 +183,25 @@ export function guardSlice(all: GuardBan[], cursor: string | undefined, limit: n
     }
   }
   const bans = all.slice(lo, lo + limit);
-  let active = 0;
-  for (const b of all) if (b.active) active++;
-  return {
-    bans,
-    next: lo + limit < all.length && bans.length ? encodeCursor(bans[bans.length - 1]!) : null,
-    first: after === undefined,
-    active,
-    ended: all.length - active,
-    perCountry: tally(all, (b) => (b.country ? `${flag(b.country)} ${b.country}` : scopeWords(b.address, t) === '—' ? '?' : scopeWords(b.address, t))),
-    perJail: tally(all, (b) => b.jail),
-  };
+  // The counts cover every ban: the same list (the daemon keeps its guard view while nothing
+  // changes) gives the same counts, so they are worked out once per list and language.
+  let byLang = counted.get(all);
+  if (!byLang) counted.set(all, (byLang = new Map()));
+  let totals = byLang.get(lang);
+  if (!totals) {
+    let active = 0;
+    for (const b of all) if (b.active) active++;
+    totals = {
+      active,
+      ended: all.length - active,
+      perCountry: tally(all, (b) => (b.country ? `${flag(b.country)} ${b.country}` : scopeWords(b.address, t) === '—' ? '?' : scopeWords(b.address, t))),
+      perJail: tally(all, (b) => b.jail),
+    };
+    byLang.set(lang, totals);
+  }
+  return { bans, next: lo + limit < all.length && bans.length ? encodeCursor(bans[bans.length - 1]!) : null, first: after === undefined, ...totals };
 }
+const counted = new WeakMap<GuardBan[], Map<Reader['lang'], Pick<GuardSlice, 'active' | 'ended' | 'perCountry' | 'perJail'>>>();
 
 export const GuardPage: FC<{ c: C; r: Reader; slice: GuardSlice; allow: { cidr: string; why: string }[]; manage: boolean }> = ({ c, r, slice, allow, manage }) => {
   const t = words(r.lang);

@@ -8,7 +8,8 @@
 import type { FC } from 'hono/jsx';
 import { IncidentCursorError } from '../store/incident-queries.ts';
 import type { WebDeps } from './deps.ts';
-import { Severity, When, words } from './pages-console-kit.tsx';
+import { At } from './console-time.tsx';
+import { Severity, words } from './pages-console-kit.tsx';
 import type { Reader } from './reader.ts';
 import type { IncidentRow } from './types.ts';
 
@@ -108,10 +109,10 @@ const Rows: FC<{ rows: IncidentRow[]; r: Reader; id: string }> = ({ rows, r, id 
               <a href={`/incidents/${i.id}`}>{i.title}</a>
             </td>
             <td>
-              <When at={i.openedAt} r={r} />
+              <At at={i.openedAt} r={r} />
             </td>
             <td>
-              <When at={i.resolvedAt} r={r} />
+              <At at={i.resolvedAt} r={r} />
             </td>
           </tr>
         ))}

@@ -67,8 +67,15 @@ export class LiveHub {
     return this.clients.size;
   }
 
+  /**
+   * Counts the news of incidents, bans and deliveries published so far, readers or not: a view
+   * built from those (the guard page's) is still current while this has not moved.
+   */
+  revision = 0;
+
   /** Queues news for the next flush (never blocks, never throws). */
   publish(e: LiveEvent): void {
+    if (e.type !== 'check') this.revision++;
     if (this.clients.size === 0) return;
     this.pending.set(e.key ?? `#${++this.seq}`, e);
     this.flushTimer ??= setTimeout(() => this.flush(), this.limits.flushMs).unref();

@@ -12,6 +12,7 @@ import { SORTS, STATE_FILTERS, type Sort, type StateFilter } from './overview-in
 import { OverviewPage, type OverviewData, type OverviewFilters } from './overview-page.tsx';
 import { readerOf } from './reader.ts';
 import { targetFilter, who } from './scope.ts';
+import type { TargetView } from './types.ts';
 
 /** Rows per page. */
 export const PAGE_SIZE = 100;
@@ -40,6 +41,15 @@ export function filtersOf(c: Context<WebEnv>): OverviewFilters {
   };
 }
 
+// The tag list of a target list, worked out once per list: the index hands out the same list
+// until a reload, so a reader who sees everything does not walk every target per page.
+const tagLists = new WeakMap<readonly TargetView[], string[]>();
+function tagsOf(targets: readonly TargetView[]): string[] {
+  let tags = tagLists.get(targets);
+  if (!tags) tagLists.set(targets, (tags = [...new Set(targets.flatMap((t) => t.tags))].sort().slice(0, MAX_TAGS)));
+  return tags;
+}
+
 export function registerOverview(app: OpenAPIHono<WebEnv>, table: RouteTable, deps: WebDeps): void {
   table.add({ method: 'GET', path: '/', role: 'viewer', api: false, summary: 'The overview (HTML): counts, open incidents, checks problems first with filters and pages, the parents tree' });
   app.get('/', async (c) => {
@@ -47,8 +57,8 @@ export function registerOverview(app: OpenAPIHono<WebEnv>, table: RouteTable, de
     const index = deps.overview;
     const all = who(c).scope === null;
     const see = targetFilter(c, deps);
-    const visible = all ? [...index.targets()] : index.targets().filter((t) => see(t.name));
-    const tags = [...new Set(visible.flatMap((t) => t.tags))].sort().slice(0, MAX_TAGS);
+    const visible = all ? index.targets() : index.targets().filter((t) => see(t.name));
+    const tags = tagsOf(visible);
     const page = f.view === 'list' ? index.page({ ...f, limit: PAGE_SIZE, see }) : { rows: [], next: null };
     const incidents = (await deps.incidents({ open: true, limit: 50 })).filter((i) => see(i.target));
     // An outage mamoru healed in seconds still shows here for an hour: what happened while no one looked.
