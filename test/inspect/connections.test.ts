@@ -40,10 +40,11 @@ describe('connection table on this machine (local executor)', () => {
       const inbound = await inspectConnections(exec);
       assert.ok(!inbound.byLocalPort.some((p) => clientPorts.includes(p.port)));
       const all = await inspectConnections(exec, { direction: 'all' });
-      assert.deepEqual(
-        all.byLocalPort.filter((p) => clientPorts.includes(p.port)).map((p) => p.total),
-        clientPorts.map(() => 1),
-      );
+      // At least once each: the table is the whole machine's, and another program's socket may
+      // have the same port number on another address at the same moment (npm test runs files
+      // side by side), so "exactly one" would measure the machine, not the inspection.
+      const counted = new Map(all.byLocalPort.map((p) => [p.port, p.total]));
+      for (const cp of clientPorts) assert.ok((counted.get(cp) ?? 0) >= 1, `client end :${cp} counted with direction all`);
     } finally {
       for (const c of [...clients, ...held]) c.destroy();
       server.close();
