@@ -3,6 +3,7 @@
  * daemon a block of its event loop), the schedule lag histogram's deltas between two scrapes as
  * quantiles, counter sums, and the event loop's longest block.
  */
+import { bucketQuantile } from '../lib/histogram.ts';
 
 export interface Scrape {
   at: number;
@@ -52,22 +53,6 @@ export interface LagFromMetrics {
   maxBound: number;
 }
 
-/** A quantile (s) of the runs between two scrapes, interpolated linearly within its bucket. */
-function quantile(bounds: number[], counts: number[], p: number): number {
-  const runs = counts.at(-1)!;
-  const want = runs * p;
-  let lower = 0;
-  for (let i = 0; i < bounds.length; i++) {
-    if (counts[i]! >= want) {
-      const below = i === 0 ? 0 : counts[i - 1]!;
-      const upper = bounds[i] === Infinity ? lower : bounds[i]!;
-      const frac = counts[i] === below ? 1 : (want - below) / (counts[i]! - below);
-      return lower + (upper - lower) * frac;
-    }
-    lower = bounds[i]!;
-  }
-  return NaN;
-}
 
 /** The lag of the runs between `a` and `b`, or undefined when /metrics has no lag histogram. */
 export function lagBetween(a: Scrape, b: Scrape): LagFromMetrics | undefined {
@@ -77,7 +62,7 @@ export function lagBetween(a: Scrape, b: Scrape): LagFromMetrics | undefined {
   const runs = counts.at(-1)!;
   if (runs <= 0) return { runs: 0, p50: NaN, p90: NaN, p99: NaN, maxBound: NaN };
   const maxBound = bounds.find((_, i) => counts[i]! >= runs) ?? Infinity;
-  return { runs, p50: quantile(bounds, counts, 0.5), p90: quantile(bounds, counts, 0.9), p99: quantile(bounds, counts, 0.99), maxBound };
+  return { runs, p50: bucketQuantile(bounds, counts, 0.5), p90: bucketQuantile(bounds, counts, 0.9), p99: bucketQuantile(bounds, counts, 0.99), maxBound };
 }
 
 /** Results counted by the daemon between two scrapes (mamoru_check_results_total, all types and states). */

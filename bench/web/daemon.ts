@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN_PASSWORD } from '../../test/web/console.ts';
+import { bucketQuantile } from '../lib/histogram.ts';
 import { freePort } from '../lib/procs.ts';
 import { manyChecks } from './many-checks.ts';
 
@@ -75,18 +76,7 @@ export function lagQuantile(before: Map<number, number>, after: Map<number, numb
   const bounds = [...after.keys()].sort((x, y) => x - y);
   const counts = bounds.map((b) => after.get(b)! - (before.get(b) ?? 0));
   const runs = counts[counts.length - 1]!;
-  const want = runs * p;
-  let lower = 0;
-  for (let i = 0; i < bounds.length; i++) {
-    if (counts[i]! >= want) {
-      const below = i === 0 ? 0 : counts[i - 1]!;
-      const upper = bounds[i] === Infinity ? lower : bounds[i]!;
-      const frac = counts[i]! === below ? 1 : (want - below) / (counts[i]! - below);
-      return { ms: (lower + (upper - lower) * frac) * 1000, runs };
-    }
-    lower = bounds[i]!;
-  }
-  return { ms: NaN, runs };
+  return { ms: bucketQuantile(bounds, counts, p) * 1000, runs };
 }
 
 /** p99 (ms) of the runs between two scrapes, and how many runs (pages.ts's figure). */

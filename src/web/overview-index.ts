@@ -7,7 +7,7 @@
  */
 import type { StateName } from '../core/nagios.ts';
 import { Ordered, type Probe } from './overview-order.ts';
-import type { CheckView, TargetView } from './types.ts';
+import type { TargetView } from './types.ts';
 
 /** How a problem is handled: a person acknowledged it, or its check is in a scheduled downtime. */
 export type Handled = 'ack' | 'downtime' | null;
@@ -115,17 +115,6 @@ const ORDERS: Record<Sort, (a: Probe, b: Probe) => number> = {
 
 const zero = (): Counts => ({ CRITICAL: 0, WARNING: 0, UNKNOWN: 0, OK: 0, PENDING: 0, handled: 0 });
 
-/** A view (ISO times), as the web bench builds them, as the daemon's record. */
-const inputOf = (v: CheckView): CheckRowInput => ({
-  id: v.id,
-  target: v.target,
-  name: v.id.slice(v.target.length + 1),
-  type: v.type,
-  maxAttempts: v.max_attempts,
-  durationMs: v.duration_ms,
-  state: { state: v.state, stateType: v.state_type, attempt: v.attempt, text: v.text, lastCheck: v.last_check === null ? 0 : Date.parse(v.last_check), lastChange: Date.parse(v.last_change) },
-});
-
 function rowFrom(c: CheckRowInput, tags: readonly string[], handled: Handled): OverviewRow {
   const s = c.state;
   const r: OverviewRow = {
@@ -179,17 +168,6 @@ export class OverviewIndex {
   onChange(fn: (c: RowChange) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
-  }
-
-  /** `loadChecks` from views. */
-  load(checks: readonly CheckView[], targets: readonly TargetView[]): void {
-    this.loadChecks(checks.map(inputOf), targets);
-  }
-
-  /** `updateState` from a view. */
-  update(v: CheckView): void {
-    const c = inputOf(v);
-    this.updateState(c.id, c.state, c.durationMs);
   }
 
   /** Installs every check of a config (at start and on reload) from the daemon's own records; acknowledgements of known problems are kept. */

@@ -5,24 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import BetterSqlite3 from 'better-sqlite3';
+import type { RollupsTable } from '../../src/store/database.ts';
 
-interface Bucket {
-  check_id: string;
-  target: string;
-  bucket_start: number;
-  count: number;
-  ok: number;
-  warning: number;
-  critical: number;
-  unknown: number;
-  duration_min: number;
-  duration_sum: number;
-  duration_max: number;
-  perf_count: number;
-  perf_min: number | null;
-  perf_sum: number | null;
-  perf_max: number | null;
-}
+/** A bucket as both rollup tables hold it. */
+type Bucket = RollupsTable;
 
 const fold = (size: number) => `select check_id, target, started_at - (started_at % ${size}) as bucket_start, count(*) as count,
   sum(case when state = 0 then 1 else 0 end) as ok, sum(case when state = 1 then 1 else 0 end) as warning,
