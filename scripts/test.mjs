@@ -15,8 +15,13 @@
  * more, alone, after both lanes: its first output is printed in full either way, and one that
  * passes the second time is reported as FLAKY in the summary (it still needs fixing). The exit
  * code is 1 when any file failed twice.
+ *
+ * A file that runs longer than MAMORU_TEST_FILE_TIMEOUT seconds (default 420) is stopped: SIGTERM
+ * to its whole process group (the file, the daemons and browsers it started), SIGKILL 10 s later,
+ * and it counts as a failure with what it printed so far. One hung file must never hold the whole
+ * suite until CI's own limit: the lab's next file sweeps what the killed one left.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
 const lanes = process.env.MAMORU_TEST_LANES === '1' ? 1 : 2;
+const fileTimeoutMs = Number(process.env.MAMORU_TEST_FILE_TIMEOUT ?? 420) * 1000;
 
 function testFiles(dir) {
   const out = [];
@@ -54,18 +60,58 @@ if (files.length === 0) {
 const machine = files.filter(usesMachine);
 const shared = files.filter((f) => !usesMachine(f));
 
+/** Sends a signal to the file's process group (everything it started that did not make its own session). */
+function signalGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** The processes of a group, with their age and state: what a hung file was waiting for. */
+function processesOf(pgid) {
+  const ps = spawnSync('ps', ['-eo', 'pid,ppid,pgid,etimes,stat,wchan:20,args', '--sort', 'pid'], { encoding: 'utf8', timeout: 5000 });
+  const lines = (ps.stdout ?? '').split('\n');
+  return [lines[0], ...lines.slice(1).filter((l) => l.trim().split(/\s+/)[2] === String(pgid))].map((l) => l.slice(0, 300)).join('\n');
+}
+
 /** Runs one file; resolves with what it printed and its counts. */
 function runFile(file) {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
     const chunks = [];
     child.stdout.on('data', (c) => chunks.push(c));
     child.stderr.on('data', (c) => chunks.push(c));
+    let timedOut = false;
+    let killer;
+    const limit = setTimeout(() => {
+      timedOut = true;
+      chunks.push(Buffer.from(`\nstill running after ${fileTimeoutMs / 1000} s; its processes:\n${processesOf(child.pid)}`));
+      signalGroup(child, 'SIGTERM');
+      killer = setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000);
+    }, fileTimeoutMs);
+    // A daemon the file started with its output inherited keeps the pipes open after the file
+    // itself has ended: give it 5 s, then stop the group and stop reading.
+    let orphans;
+    child.on('exit', () => {
+      orphans = setTimeout(() => {
+        signalGroup(child, 'SIGKILL');
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, 5_000);
+    });
     child.on('close', (code, signal) => {
-      const text = Buffer.concat(chunks).toString('utf8');
+      clearTimeout(orphans);
+      clearTimeout(limit);
+      clearTimeout(killer);
+      // Whatever it started and left behind in its group goes with it.
+      signalGroup(child, 'SIGKILL');
+      let text = Buffer.concat(chunks).toString('utf8');
+      if (timedOut) text += `\nstopped: still running after ${fileTimeoutMs / 1000} s (MAMORU_TEST_FILE_TIMEOUT)\n`;
       const count = (name) => Number(new RegExp(`^ℹ ${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-      resolve({ file, code: code ?? 1, signal, text, ms: Date.now() - started, tests: count('tests'), pass: count('pass'), fail: count('fail'), skipped: count('skipped'), todo: count('todo') });
+      resolve({ file, code: timedOut ? 1 : (code ?? 1), signal, timedOut, text, ms: Date.now() - started, tests: count('tests'), pass: count('pass'), fail: count('fail'), skipped: count('skipped'), todo: count('todo') });
     });
   });
 }
@@ -73,7 +119,7 @@ function runFile(file) {
 const results = [];
 function report(r, label = '') {
   const ok = r.code === 0;
-  const line = `${ok ? 'ok  ' : 'FAIL'} ${r.file}  ${r.pass}/${r.tests} passed${r.skipped ? `, ${r.skipped} skipped` : ''}${r.todo ? `, ${r.todo} todo` : ''}  ${(r.ms / 1000).toFixed(1)} s${label}`;
+  const line = `${ok ? 'ok  ' : r.timedOut ? 'HUNG' : 'FAIL'} ${r.file}  ${r.pass}/${r.tests} passed${r.skipped ? `, ${r.skipped} skipped` : ''}${r.todo ? `, ${r.todo} todo` : ''}  ${(r.ms / 1000).toFixed(1)} s${label}`;
   if (!ok || r.skipped || r.todo) process.stdout.write(`\n${'─'.repeat(100)}\n${r.text}\n`);
   console.log(line);
 }
