@@ -84,6 +84,8 @@ export function webDeps(p: WebParts): WebDeps {
     }
   };
 
+  // Checks running late (lag p99 over a minute past 1 s) are said in the log, at most once a minute.
+  p.metrics.health.warnTo(log);
   // A check's state change is news for live pages (the hub sends a check's newest news only).
   p.overview.onChange(({ row, was }) =>
     p.live.publish({ type: 'check', target: row.target, key: `check:${row.id}`, data: { id: row.id, name: row.name, type: row.type, bucket: bucketOf(row), was, state_type: row.stateType, attempt: row.attempt, max_attempts: row.maxAttempts, text: row.text.slice(0, 500), last_check: row.lastCheck === null ? null : iso(row.lastCheck) } }),

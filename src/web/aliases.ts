@@ -3,7 +3,8 @@
  * `/api/ingest/...`, `/api/checks/...`), kept so existing command lines and scripts keep working.
  * Each is declared in the route table with the same role as its v1 route and answers by handing
  * the request to that route: the same auth, validation and audit, one implementation.
- * (`/api/incidents` now answers a v1 page `{ items, next_cursor }`, not a bare list.)
+ * (`/api/incidents` now answers a v1 page `{ items, next_cursor }`, not a bare list, and
+ * `/api/status` the counts and one page of checks, `{ counts, checks, next_cursor }`.)
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';

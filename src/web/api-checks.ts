@@ -7,22 +7,23 @@ import { z } from '@hono/zod-openapi';
 import { formatPerfdata } from '../core/perfdata.ts';
 import { stateName } from '../core/nagios.ts';
 import { problem, type RouteTable, type WebEnv } from './access.ts';
+import { checkView } from './api-status.ts';
 import type { WebDeps } from './deps.ts';
-import { CheckParam, Check, commonErrors, json, PageQuery, page, Result, Rollup, RollupQuery, Status, Target, TargetParam, writeErrors, Ok } from './schemas.ts';
-import { audit, scopedStatus, targetFilter } from './scope.ts';
+import { CheckParam, Check, commonErrors, json, PageQuery, page, Result, Rollup, RollupQuery, Target, TargetParam, writeErrors, Ok } from './schemas.ts';
+import { audit, targetFilter } from './scope.ts';
 
 const V1 = '/api/v1';
 
 export function registerChecks(app: OpenAPIHono<WebEnv>, table: RouteTable, deps: WebDeps): void {
   /** The check a viewer may see, or undefined (404 either way). */
   const visibleCheck = (c: Parameters<typeof targetFilter>[0], target: string, name: string) => {
-    const check = deps.status().checks.find((x) => x.id === `${target}/${name}`);
-    return check && targetFilter(c, deps)(check.target) ? check : undefined;
+    // From the overview's index: one row, not a view of every check built to find it.
+    const row = deps.overview.get(`${target}/${name}`);
+    return row && targetFilter(c, deps)(row.target) ? checkView(row, deps.overview.targets()) : undefined;
   };
   const noCheck = (c: Parameters<typeof targetFilter>[0], target: string, name: string) => problem(c, 404, 'not_found', `no check "${target}/${name}"`);
 
-  app.openapi(table.api('viewer', createRoute({ method: 'get', path: `${V1}/status`, summary: 'Counts, scheduler figures, every check and the open incidents', responses: { 200: json(Status), ...commonErrors } })), (c) => c.json(scopedStatus(c, deps), 200));
-
+  // GET /api/v1/status: api-status.ts (a page from the overview's index).
   app.openapi(table.api('viewer', createRoute({ method: 'get', path: `${V1}/targets`, summary: 'Targets with their tags and the current state of their checks', responses: { 200: json(z.array(Target)), ...commonErrors } })), (c) => {
     const see = targetFilter(c, deps);
     const checks = deps.status().checks;

@@ -15,6 +15,7 @@ import { registerBans } from './api-bans.ts';
 import { registerChecks } from './api-checks.ts';
 import { registerIncidents } from './api-incidents.ts';
 import { registerIngest } from './api-ingest.ts';
+import { registerStatus } from './api-status.ts';
 import type { WebDeps, WebSettings } from './deps.ts';
 import { authenticate, declaredBodyLimit, hostCheck, policy, securityHeaders } from './guard.ts';
 import { registerPages } from './pages.tsx';
@@ -54,6 +55,7 @@ export function createApp(deps: WebDeps, settings: WebSettings, log: Logger): Co
 
   registerPages(app, table, deps, settings);
   registerConsolePages(app, table, deps);
+  registerStatus(app, table, deps);
   registerChecks(app, table, deps);
   registerIncidents(app, table, deps);
   registerBans(app, table, deps);

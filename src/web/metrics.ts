@@ -11,6 +11,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { onScheduleLag } from '../scheduler/lag.ts';
+import { LoopHealth } from './loop-health.ts';
 import type { CheckResult } from '../core/result.ts';
 
 /** What the guard reports on each scrape. */
@@ -67,6 +68,8 @@ export class Metrics {
   });
   /** How late each run started after it was due (scheduler/lag.ts): the event loop's and the slots' wait. */
   private readonly lag = new Histogram({ name: 'mamoru_scheduler_lag_seconds', help: 'How late a check run started after it was due (waiting for the event loop or a free slot)', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
+  /** The event loop's delay and longest block, and the lag over the last minute (loop-health.ts). */
+  readonly health = new LoopHealth(this.registry);
   readonly configured = new Gauge({ name: 'mamoru_scheduler_configured_checks', help: 'Checks in the configuration', registers: [this.registry] });
   readonly reloads = new Counter({ name: 'mamoru_config_reloads_total', help: 'Configuration reloads by outcome', labelNames: ['outcome'], registers: [this.registry] });
 
@@ -83,7 +86,10 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mamoru_' });
-    onScheduleLag((ms) => this.lag.observe(ms / 1000));
+    onScheduleLag((ms) => {
+      this.lag.observe(ms / 1000);
+      this.health.observeLag(ms);
+    });
   }
 
   /** Where the running-checks gauge reads its value (the scheduler, once there is one). */

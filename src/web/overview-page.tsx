@@ -9,6 +9,7 @@ import type { FC } from 'hono/jsx';
 import { said } from '../core/said.ts';
 import { formatTime, say, type Lang } from './i18n.ts';
 import { Layout } from './layout.tsx';
+import { LateBanner } from './loop-health-banner.tsx';
 import { bucketOf, type Bucket, type Counts, type OverviewQuery, type OverviewRow, type Sort, type StateFilter, SORTS, STATE_FILTERS } from './overview-index.ts';
 import type { Reader } from './reader.ts';
 import type { IncidentView, TargetView } from './types.ts';
@@ -28,6 +29,8 @@ export interface OverviewData {
   types: readonly string[];
   /** For the tree view: the visible targets and each one's counts. */
   tree?: { targets: TargetView[]; counts: (name: string) => Counts } | undefined;
+  /** The scheduler's lag p99 over the last minute (ms) when checks run late (loop-health.ts). */
+  late?: number | undefined;
 }
 
 const W = {
@@ -255,6 +258,7 @@ export const OverviewPage: FC<{ reader: Reader; d: OverviewData }> = ({ reader, 
   return (
     <Layout reader={reader} section="overview" title={say(lang, W.title)}>
       <h1>{say(lang, W.title)}</h1>
+      <LateBanner p99Ms={d.late} lang={lang} />
       <Counts_ counts={d.counts} f={f} lang={lang} />
       <Incidents incidents={d.incidents} recent={d.recent} reader={reader} />
       <Filters d={d} lang={lang} />

@@ -73,6 +73,7 @@ export function registerOverview(app: OpenAPIHono<WebEnv>, table: RouteTable, de
       recent,
       tags,
       types: index.types(),
+      late: deps.metrics.health.late(),
       tree: f.view === 'tree' ? { targets: visible.filter((t) => (f.target === undefined || t.name.includes(f.target)) && (f.tag === undefined || t.tags.includes(f.tag))), counts: (n) => index.targetCounts(n) } : undefined,
     };
     return c.html('<!doctype html>' + String(<OverviewPage reader={readerOf(c)} d={d} />));

@@ -66,18 +66,6 @@ export const Incident = z
 export const Timeline = z.array(z.object({ at: iso, kind: z.string(), text: z.string() }));
 export const IncidentWithTimeline = Incident.extend({ timeline: Timeline }).openapi('IncidentWithTimeline');
 
-export const Status = z
-  .object({
-    version: z.string(),
-    started_at: iso,
-    config_file: z.string(),
-    summary: z.object({ OK: z.number(), WARNING: z.number(), CRITICAL: z.number(), UNKNOWN: z.number(), pending: z.number() }),
-    scheduler: z.object({ configured: z.number(), running: z.number(), queued: z.number() }),
-    checks: z.array(Check),
-    incidents: z.array(Incident),
-  })
-  .openapi('Status');
-
 export const Target = z.object({ name: z.string(), address: z.string(), tags: z.array(z.string()), parents: z.array(z.string()), checks: z.array(Check) }).openapi('Target');
 
 export const Result = z
