@@ -27,6 +27,8 @@ import { Metrics } from './web/metrics.ts';
 import type { WebServer } from './web/server.tsx';
 import type { EarlyRestore } from './firewall/restore-early.ts';
 import { incidentView, webDeps } from './daemon-web.ts';
+import { buses } from './bus/index.ts';
+import { BrainBus, zonedChecks, type ZonedCheck } from './daemon/brain-bus.ts';
 import { LiveHub, tapStore } from './web/live.ts';
 import { OverviewIndex } from './web/overview-index.ts';
 import type { CheckView, StatusView } from './web/types.ts';
@@ -67,6 +69,10 @@ export class Daemon {
   private dirty = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private web: WebServer | undefined;
+  /** Checks run by pollers in zones (targets with `zones:`), by id; the scheduler here runs the others. */
+  private zoned = new Map<string, ZonedCheck>();
+  /** The results of the zones' pollers, with `bus: { type: nats }`. */
+  brainBus: BrainBus | undefined;
   /** The console's live news (every store write of incidents, bans, deliveries) and its overview's index of check states. */
   readonly live = new LiveHub();
   readonly overview = new OverviewIndex();
@@ -135,6 +141,7 @@ export class Daemon {
       daemon.guard = createGuard(cfg.guard, { ...daemon.guardWiring(), early, storeLocation: store.location });
       await daemon.guard?.start();
       scheduler.start();
+      if ((cfg.bus as { type: string }).type !== 'local') await daemon.startBrainBus(cfg);
       if (cfg.web.enabled) {
         // The web room (hono, the API's schemas, the pages) is loaded once the checks run.
         const { startWeb } = await import('./web/server.tsx');
@@ -186,6 +193,15 @@ export class Daemon {
     this.log.warn({ user: admin.name, file }, `created the first user "${admin.name}"; its one-time password is in ${file} (readable only by this user): log in and change it, then delete the file`);
   }
 
+  /** Takes the zones' results from the bus (the pollers run those checks, not this process). */
+  private async startBrainBus(cfg: Config): Promise<void> {
+    const log = this.log.child({ room: 'bus' });
+    const bus = await buses[(cfg.bus as { type: string }).type as keyof typeof buses].create(cfg.bus as never, { log, clock: this.clock, secret: (n) => this.secret(n) });
+    this.brainBus = new BrainBus(bus, { check: (id) => this.zoned.get(id), onResult: (id, r) => this.onResult(id, r), flush: () => this.store.flush(), log, now: () => this.clock.now() });
+    await this.brainBus.start();
+    log.info({ zoned: this.zoned.size }, `taking results of ${plural(this.zoned.size, 'check')} from the zones' pollers on the ${bus.type} bus`);
+  }
+
   /** Installs a config's checks: known ids keep their state, new ones start from saved or initial state. */
   private apply(cfg: Config, saved?: Map<string, CheckStateRecord>): void {
     const planned = planChecks(cfg);
@@ -205,8 +221,9 @@ export class Daemon {
       cfg.targets.map((t) => ({ name: t.name, address: t.address, tags: [...t.tags], parents: [...t.parents] })),
     );
     this.alerting.configure(cfg, planned);
+    this.zoned = zonedChecks(cfg, planned);
     // A problem in progress keeps its attempt count, so a restart does not reset the retry pace.
-    this.scheduler.setChecks(planned, (id) => next.get(id)?.state.attempt ?? 0);
+    this.scheduler.setChecks(this.zoned.size ? planned.filter((c) => !this.zoned.has(c.id)) : planned, (id) => next.get(id)?.state.attempt ?? 0);
     // /metrics writes each check's state and duration from the overview's rows at scrape time.
     this.metrics.checksFrom((emit) => this.overview.forEach(emit), cfg.metrics.per_check);
     this.metrics.configured.set(planned.length);
@@ -349,6 +366,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       for (const t of this.timers) clearInterval(t);
       await this.scheduler.stop();
+      await this.brainBus?.stop();
       await this.guard?.stop();
       await this.alerting.stop();
       this.live.closeAll();

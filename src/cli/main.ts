@@ -16,6 +16,7 @@ type Register = (program: Command) => void;
  */
 const commands: Record<string, () => Promise<Register>> = {
   start: async () => (await import('./start.ts')).registerStart,
+  poller: async () => (await import('./poller.ts')).registerPoller,
   check: async () => (await import('./check.ts')).registerCheck,
   config: async () => (await import('./config.ts')).registerConfig,
   explain: async () => (await import('./explain.ts')).registerExplain,

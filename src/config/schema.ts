@@ -9,6 +9,8 @@ import { BOUNDS, LISTS } from './bounds.ts';
 import { ADDRESS_PATTERN } from './address.ts';
 import { probes } from '../probes/index.ts';
 import { stores } from '../store/index.ts';
+import { buses } from '../bus/index.ts';
+import { BUS_NAME } from '../bus/types.ts';
 import { contactSchema, templatesSchema } from '../notify/contacts.ts';
 import { downtimeSchema, notificationsSchema } from './policy.ts';
 import { guardSchema } from './guard.ts';
@@ -50,6 +52,14 @@ export const storeSchema = z.discriminatedUnion(
   storeEntries.map(([type, s]) => s.schema.extend({ type: z.literal(type) })) as unknown as [z.ZodObject, ...z.ZodObject[]],
 );
 
+const busEntries = Object.entries(buses) as [string, (typeof buses)[keyof typeof buses]][];
+export const busSchema = z.discriminatedUnion(
+  'type',
+  busEntries.map(([type, b]) => (b.schema as unknown as z.ZodObject).extend({ type: z.literal(type) })) as unknown as [z.ZodObject, ...z.ZodObject[]],
+);
+
+const zoneName = z.string().regex(BUS_NAME, 'expected a zone name of letters, digits, "_" and "-"');
+
 const nameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected a name of letters, digits, "_", ".", ":" and "-"');
 
 export const targetSchema = z.strictObject({
@@ -63,6 +73,8 @@ export const targetSchema = z.strictObject({
   executor: executorSchema.optional().meta({ description: 'how runbooks reach this server: { type: local } for this machine, { type: ssh, ... } for another; none: diagnose and fix nothing' }),
   services: z.array(targetServiceSchema).default([]).meta({ description: 'services on this server that runbooks may inspect, start and reload' }),
   host_check: nameSchema.optional().meta({ description: "the check that tells whether the host itself is up (default: its first ping check)" }),
+  zones: z.array(zoneName).max(16).default([]).meta({ description: "the zones whose pollers run this target's checks (mamoru poller --zone NAME; needs bus: { type: nats }); none: the brain runs them itself" }),
+  quorum: z.number().int().min(1).max(16).optional().meta({ description: 'how many zones must see a check fail before it is a problem (default: a majority of the zones that have a live poller)' }),
   checks: z.array(checkSchema).max(LISTS.checksPerTarget).default([]),
 });
 
@@ -97,6 +109,7 @@ export const configSchema = z
       })
       .prefault({}),
     store: storeSchema.prefault({ type: 'sqlite' }),
+    bus: busSchema.prefault({ type: 'local' }).meta({ description: "how pollers hand results to the brain: local (in this process, the default) or nats (JetStream, for pollers in zones on other machines)" }),
     web: webSchema,
     metrics: z
       .strictObject({
@@ -154,6 +167,15 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: [...path, key], message: `unknown secret "${value}"; define it under "secrets:" with { env: VARIABLE } or { file: PATH }` });
     };
     cfg.targets.forEach((t, i) => {
+      const zones = new Set<string>();
+      t.zones.forEach((z, j) => {
+        if (zones.has(z)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'zones', j], message: `zone "${z}" is listed twice` });
+        zones.add(z);
+      });
+      if (t.zones.length > 0 && (cfg.bus as { type: string }).type === 'local')
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'zones'], message: 'zones are checked by pollers on the bus: set bus: { type: nats, url: ... } or remove zones' });
+      if (t.quorum !== undefined && t.quorum > t.zones.length)
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'quorum'], message: `quorum ${t.quorum} is more than the ${t.zones.length} zone(s) listed in zones` });
       if (t.host_check !== undefined && !t.checks.some((c) => ((c.name as string | undefined) ?? (c.type as string)) === t.host_check))
         ctx.addIssue({ code: 'custom', path: ['targets', i, 'host_check'], message: `no check named "${t.host_check}" on target "${t.name}"` });
     });

@@ -1,0 +1,131 @@
+/**
+ * Pollers in a zone and the brain, on the machine's NATS JetStream (127.0.0.1:4222), as real
+ * processes: two `mamoru poller --zone z1` share the zone's checks, the brain (`Daemon`, in this
+ * process) takes their results from the bus and shows the checks' states; a poller killed has its
+ * checks taken over by the other within a few heartbeats, and takes its share back when it returns.
+ * Each run has its own prefix (stream and buckets), deleted after.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { silentLogger } from '../../src/core/log.ts';
+import { Daemon } from '../../src/daemon.ts';
+import { mamoru, mamoruProcess } from '../helpers/cli.ts';
+
+const URL = 'nats://127.0.0.1:4222';
+const prefix = `poll${process.pid}`;
+const dir = mkdtempSync(join(tmpdir(), 'mamoru-poller-'));
+const cfg = join(dir, 'mamoru.yaml');
+const CHECKS = 12;
+let server: net.Server;
+let brain: Daemon;
+const pollers: ReturnType<typeof mamoruProcess>[] = [];
+
+function startPoller(name: string) {
+  const p = mamoruProcess(['poller', '--zone', 'z1', '--name', name, '-c', cfg], { env: { MAMORU_LOG_FORMAT: 'json' } });
+  pollers.push(p);
+  return p;
+}
+
+/** The last "N of M checks run here" a poller logged. */
+function share(p: ReturnType<typeof mamoruProcess>): number | undefined {
+  const all = [...p.output().matchAll(/(\d+) of (\d+) checks run here/g)];
+  return all.length ? Number(all.at(-1)![1]) : undefined;
+}
+
+async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The poller whose result the brain took last, per zoned check. */
+const lastPoller = () => new Map(Array.from({ length: CHECKS }, (_, i) => [`zoned/c${i}`, brain.brainBus!.votes.of(`zoned/c${i}`)[0]?.poller]));
+
+before(async () => {
+  server = net.createServer((s) => s.end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const checks = Array.from({ length: CHECKS }, (_, i) => `{ type: tcp, name: c${i}, port: ${port} }`).join(', ');
+  writeFileSync(
+    cfg,
+    `store: { type: sqlite, path: ${join(dir, 'mamoru.db')} }
+web: { enabled: false }
+bus: { type: nats, url: "${URL}", prefix: ${prefix}, member_ttl: 2s }
+defaults: { interval: 1s, retry_interval: 1s, timeout: 2s }
+targets:
+  - { name: zoned, address: 127.0.0.1, zones: [z1], checks: [${checks}] }
+  - { name: here, address: 127.0.0.1, checks: [{ type: tcp, port: ${port} }] }
+`,
+  );
+  brain = await Daemon.start({ configFile: cfg, log: silentLogger });
+});
+
+after(async () => {
+  for (const p of pollers) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  await brain?.stop();
+  server?.close();
+  const nc = await connect({ servers: URL });
+  const jsm = await jetstreamManager(nc);
+  for (const s of [`${prefix}_results`, `KV_${prefix}_members`, `KV_${prefix}_leases`]) await jsm.streams.delete(s).catch(() => false);
+  await nc.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('two pollers share the zone: every zoned check is run by one of them and its state reaches the brain', async () => {
+  const a = startPoller('pa');
+  const b = startPoller('pb');
+  await a.waitFor(/poller pa in zone z1/);
+  await b.waitFor(/poller pb in zone z1/);
+  // Both see each other, and the zone's checks are split between them with nothing left out.
+  await until('the two pollers to split the zone', () => share(a)! + share(b)! === CHECKS && share(a)! > 0 && share(b)! > 0);
+  // Right after the split a check's latest result may still be from the poller that ran it
+  // before; within an interval each is heard from its owner only.
+  await until('the brain to hear each zoned check from the poller that runs it', () => {
+    const m = [...lastPoller().values()];
+    const fromA = m.filter((p) => p === 'pa').length;
+    return m.every((p) => p !== undefined) && fromA === share(a) && m.length - fromA === share(b);
+  });
+  const status = brain.status();
+  const zoned = status.checks.filter((c) => c.target === 'zoned');
+  assert.equal(zoned.length, CHECKS);
+  for (const c of zoned) assert.equal(c.state_name, 'OK', `${c.id}: ${c.text}`);
+  assert.match(zoned[0]!.text, /^TCP OK/);
+  // The target without zones is still checked by the brain itself.
+  const here = status.checks.find((c) => c.id === 'here/tcp')!;
+  await until('the brain to run its own check', () => brain.status().checks.find((c) => c.id === 'here/tcp')!.last_check !== null);
+  assert.equal(here.target, 'here');
+  assert.equal(brain.brainBus!.votes.of('here/tcp').length, 0, 'a check without zones came over the bus');
+});
+
+test('a poller killed: the other takes its checks within a few heartbeats; back, it takes its share again', async () => {
+  const [a, b] = pollers as [ReturnType<typeof mamoruProcess>, ReturnType<typeof mamoruProcess>];
+  const shareOfA = share(a)!;
+  a.child.kill('SIGKILL');
+  await a.exited;
+  await until('pb to take every check', () => share(b) === CHECKS, 15_000);
+  // The brain then hears every zoned check from pb.
+  const since = Date.now();
+  await until('results of every check from pb', () => [...lastPoller().values()].every((p) => p === 'pb'), 15_000);
+  assert.ok(Date.now() - since < 15_000);
+  const a2 = startPoller('pa');
+  await a2.waitFor(/poller pa in zone z1/);
+  await until('pa to take its share back', () => share(a2) === shareOfA && share(b) === CHECKS - shareOfA, 15_000);
+});
+
+test('a poller refuses a config without a bus, saying what to set', async () => {
+  const local = join(dir, 'local.yaml');
+  writeFileSync(local, 'targets: [{ name: w, address: 127.0.0.1, checks: [{ type: ping }] }]\n');
+  const r = await mamoru(['poller', '--zone', 'z1', '-c', local]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /set bus: \{ type: nats, url: nats:\/\/\.\.\. \} in the config/);
+});
