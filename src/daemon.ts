@@ -113,7 +113,7 @@ export class Daemon {
     const log = opts.log ?? createLogger(cfg.log.level);
     const clock = opts.clock ?? systemClock;
     const storeDef = stores[cfg.store.type as keyof typeof stores];
-    const store = tapStore(await storeDef.create(cfg.store as never, { log: log.child({ room: 'store' }) }), (e) => daemon?.live.publish(e));
+    const store = tapStore(await storeDef.create(cfg.store as never, { log: log.child({ room: 'store' }), secret: secretsFrom(cfg.secrets) }), (e) => daemon?.live.publish(e));
     const metrics = new Metrics();
     const paths = authPaths(cfg);
     const auth = createAuthService({ store, clock, log: log.child({ room: 'auth' }), config: { ...cfg.auth, log_file: paths.logFile ?? '' } });

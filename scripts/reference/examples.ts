@@ -29,6 +29,7 @@ export const SAMPLES: Record<string, Obj> = {
   'notifiers/chatwork': { room_id: 123456789, token_secret: 'chatwork-token' },
   'executors/ssh': { host: '192.0.2.10', user: 'root', private_key_file: '/etc/mamoru/id_ed25519', known_hosts_file: '/etc/mamoru/known_hosts' },
   'stores/sqlite': { path: '/var/lib/mamoru/mamoru.db' },
+  'stores/postgres': { url: 'postgres://mamoru@db.example.com:5432/mamoru', password_secret: 'postgres-mamoru' },
   'firewalls/nftables': {},
 };
 

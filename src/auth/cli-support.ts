@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.ts';
 import { systemClock } from '../core/clock.ts';
 import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
+import { secretsFrom } from '../core/secrets.ts';
 import { stores } from '../store/index.ts';
 import { createAuthService } from './service.ts';
 import type { AuthService, Scope } from './types.ts';
@@ -14,7 +15,7 @@ import type { AuthService, Scope } from './types.ts';
 /** Opens the store, runs `fn` with an AuthService on it, closes the store. No auth log (no logins here). */
 export async function withAuthService<T>(config: Config, fn: (auth: AuthService) => Promise<T>): Promise<T> {
   const log = createLogger('warn');
-  const store = await stores[config.store.type as keyof typeof stores].create(config.store as never, { log });
+  const store = await stores[config.store.type as keyof typeof stores].create(config.store as never, { log, secret: secretsFrom(config.secrets) });
   try {
     return await fn(createAuthService({ store, clock: systemClock, log, config: { ...config.auth, log_file: '' } }));
   } finally {

@@ -34,6 +34,7 @@ const commands: Record<string, () => Promise<Register>> = {
   'install-service': async () => (await import('./install-service.ts')).registerInstallService,
   doctor: async () => (await import('./doctor.ts')).registerDoctor,
   helper: async () => (await import('./helper.ts')).registerHelper,
+  store: async () => (await import('./store.ts')).registerStore,
 };
 /** Commands registered by another command's module. */
 const aliases: Record<string, string> = { incident: 'incidents', approve: 'approvals', deny: 'approvals' };

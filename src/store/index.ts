@@ -1,9 +1,11 @@
 /** The store registry: config schema, CLI help and docs derive the list of stores from this. */
 import type { StoreDefinition } from './types.ts';
 import sqlite from './sqlite.ts';
+import postgres from './postgres.ts';
 
 export const stores = {
   sqlite,
+  postgres,
 } satisfies Record<string, StoreDefinition<any>>;
 
 export type StoreType = keyof typeof stores;

@@ -1,7 +1,7 @@
 /**
  * The Store over any Kysely database. All queries live here and in rollup.ts, in SQL that SQLite
- * and PostgreSQL both accept, so an implementation file (sqlite.ts, later postgres.ts) only opens
- * the connection and hands it over.
+ * and PostgreSQL both accept, so an implementation file (sqlite.ts, postgres.ts) only opens the
+ * connection and hands it over, with the sink that writes its results.
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';

@@ -21,9 +21,10 @@ export const WATERMARK = 'rolled_up_to_id';
 /** One bucket's partial sums, in the column order of ROLLUP_COLUMNS. */
 export type BucketRow = [checkId: string, target: string, bucketStart: number, count: number, ok: number, warning: number, critical: number, unknown: number, durationMin: number, durationSum: number, durationMax: number, perfCount: number, perfMin: number | null, perfSum: number | null, perfMax: number | null];
 
-const ROLLUP_COLUMNS = 'check_id, target, bucket_start, count, ok, warning, critical, unknown, duration_min, duration_sum, duration_max, perf_count, perf_min, perf_sum, perf_max';
+export const ROLLUP_COLUMNS = 'check_id, target, bucket_start, count, ok, warning, critical, unknown, duration_min, duration_sum, duration_max, perf_count, perf_min, perf_sum, perf_max';
 
-function mergeSet(table: string): string {
+/** The ON CONFLICT update that adds a partial bucket to the stored one (both dialects). */
+export function mergeSet(table: string): string {
   const add = (c: string) => `${c} = ${table}.${c} + excluded.${c}`;
   // NULL-aware: a bucket whose results had no perfdata yet takes the newcomer's value.
   const addNullable = (c: string) => `${c} = case when ${table}.${c} is null then excluded.${c} when excluded.${c} is null then ${table}.${c} else ${table}.${c} + excluded.${c} end`;

@@ -1,6 +1,6 @@
 /**
  * The Store: where results, their per-minute and per-hour rollups, check states and config
- * revisions live. One interface, several implementations (sqlite now, postgres later), all held
+ * revisions live. One interface, several implementations (sqlite, postgres), all held
  * to the same contract suite (test/store/contract.ts). Callers only ever see this file.
  */
 import type { z } from 'zod';
@@ -11,6 +11,7 @@ import type { CheckResult } from '../core/result.ts';
 import type { BanRecord } from '../core/ban.ts';
 import type { IncidentEvent, IncidentRecord, IncidentStatus } from '../core/incident.ts';
 import type { StoreMigration } from './migrations/index.ts';
+import type { SecretLookup } from '../core/secrets.ts';
 import type { IncidentPage, IncidentPageQuery } from './incident-queries.ts';
 import type { AuditRecord, SessionRecord, TokenRecord, UserRecord } from '../auth/types.ts';
 
@@ -326,6 +327,8 @@ export interface StoreContext {
   clock?: Clock;
   /** Replaces the built-in migrations (tests of upgrades and of databases from the future). */
   migrations?: Record<string, StoreMigration>;
+  /** The config's secrets by name (a server store's `password_secret`); absent: MAMORU_SECRET_NAME. */
+  secret?: SecretLookup;
 }
 
 /** The shape of every store implementation (style.md 3): `{ type, summary, schema, create }`. */
