@@ -35,6 +35,8 @@ const commands: Record<string, () => Promise<Register>> = {
   doctor: async () => (await import('./doctor.ts')).registerDoctor,
   helper: async () => (await import('./helper.ts')).registerHelper,
   store: async () => (await import('./store.ts')).registerStore,
+  agent: async () => (await import('./agent.ts')).registerAgent,
+  agents: async () => (await import('./agent.ts')).registerAgents,
 };
 /** Commands registered by another command's module. */
 const aliases: Record<string, string> = { incident: 'incidents', approve: 'approvals', deny: 'approvals' };
