@@ -20,7 +20,9 @@ import type { Metrics } from './web/metrics.ts';
 import type { LiveHub } from './web/live.ts';
 import { bucketOf, type OverviewIndex } from './web/overview-index.ts';
 import { planChecks, type PlannedCheck } from './config/checks.ts';
-import type { IncidentView, NotificationView, StatusView } from './web/types.ts';
+import type { CheckView, IncidentView, NotificationView, StatusView } from './web/types.ts';
+import { stateName } from './core/nagios.ts';
+import type { CheckState } from './state/check-state.ts';
 
 export interface WebParts {
   status(): StatusView;
@@ -186,5 +188,24 @@ export function webDeps(p: WebParts): WebDeps {
     metricsToken: () => secretOf(p.config().web.metrics_token_secret, 'metrics token'),
     // The hub counts every incident, ban and delivery written: the guard view is kept until it moves.
     ...consoleDeps({ config: p.config, secret: p.secret, store, log, revision: () => p.live.revision }),
+  };
+}
+
+/** One check as the status API shows it (ISO times, rounded duration). */
+export function checkView({ check, state, lastDurationMs }: { check: PlannedCheck; state: CheckState; lastDurationMs: number | null }): CheckView {
+  return {
+    id: check.id,
+    target: check.target.name,
+    address: check.target.address,
+    type: check.type,
+    state: state.state,
+    state_name: stateName(state.state),
+    state_type: state.stateType,
+    attempt: state.attempt,
+    max_attempts: check.maxAttempts,
+    text: state.text,
+    last_check: state.lastCheck ? new Date(state.lastCheck).toISOString() : null,
+    last_change: new Date(state.lastChange).toISOString(),
+    duration_ms: lastDurationMs === null ? null : Math.round(lastDurationMs * 1000) / 1000,
   };
 }

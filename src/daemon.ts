@@ -26,9 +26,9 @@ import type { CheckStateRecord, Store } from './store/types.ts';
 import { Metrics } from './web/metrics.ts';
 import type { WebServer } from './web/server.tsx';
 import type { EarlyRestore } from './firewall/restore-early.ts';
-import { incidentView, webDeps } from './daemon-web.ts';
-import { buses } from './bus/index.ts';
+import { checkView, incidentView, webDeps } from './daemon-web.ts';
 import { BrainBus, zonedChecks, type ZonedCheck } from './daemon/brain-bus.ts';
+import { joinCluster, type Cluster } from './daemon/leader.ts';
 import { LiveHub, tapStore } from './web/live.ts';
 import { OverviewIndex } from './web/overview-index.ts';
 import type { CheckView, StatusView } from './web/types.ts';
@@ -56,6 +56,10 @@ export interface DaemonOptions {
   early?: Promise<EarlyRestore>;
   /** Where the parsed config is cached between starts (the store's directory; config/cache.ts). */
   configCacheDir?: string | undefined;
+  /** Aborting stops a brain that stands by for the lead (bus: nats) before it has started. */
+  signal?: AbortSignal;
+  /** Called when this brain loses the lead (its checks and results already stopped); default: stop(). */
+  onLeadLost?: (why: string) => void;
 }
 
 interface Entry {
@@ -73,6 +77,8 @@ export class Daemon {
   private zoned = new Map<string, ZonedCheck>();
   /** The results of the zones' pollers, with `bus: { type: nats }`. */
   brainBus: BrainBus | undefined;
+  /** The bus and this brain's lead, with `bus: { type: nats }`. */
+  private cluster: Cluster | undefined;
   /** The console's live news (every store write of incidents, bans, deliveries) and its overview's index of check states. */
   readonly live = new LiveHub();
   readonly overview = new OverviewIndex();
@@ -112,6 +118,8 @@ export class Daemon {
     const cfg = loaded.config;
     const log = opts.log ?? createLogger(cfg.log.level);
     const clock = opts.clock ?? systemClock;
+    // In a cluster, a brain that does not lead stands by here, before it opens anything else.
+    const cluster = await joinCluster(cfg, { log, clock, secret: secretsFrom(cfg.secrets), signal: opts.signal });
     const storeDef = stores[cfg.store.type as keyof typeof stores];
     const store = tapStore(await storeDef.create(cfg.store as never, { log: log.child({ room: 'store' }), secret: secretsFrom(cfg.secrets) }), (e) => daemon?.live.publish(e));
     const metrics = new Metrics();
@@ -128,6 +136,7 @@ export class Daemon {
       onResult: (check, result) => daemon?.onResult(check.id, result),
     });
     daemon = new Daemon(loaded, log, store, scheduler, metrics, clock, auth);
+    daemon.cluster = cluster;
     metrics.sampleRunningFrom(() => scheduler.stats().running);
     metrics.sampleGuardFrom(() => guardFigures(daemon?.guard));
     try {
@@ -141,7 +150,11 @@ export class Daemon {
       daemon.guard = createGuard(cfg.guard, { ...daemon.guardWiring(), early, storeLocation: store.location });
       await daemon.guard?.start();
       scheduler.start();
-      if ((cfg.bus as { type: string }).type !== 'local') await daemon.startBrainBus(cfg);
+      if (cluster) {
+        await daemon.startBrainBus(cluster.bus);
+        const d = daemon;
+        cluster.lead.keep((why) => d.leadLost(why, opts.onLeadLost));
+      }
       if (cfg.web.enabled) {
         // The web room (hono, the API's schemas, the pages) is loaded once the checks run.
         const { startWeb } = await import('./web/server.tsx');
@@ -194,12 +207,19 @@ export class Daemon {
   }
 
   /** Takes the zones' results from the bus (the pollers run those checks, not this process). */
-  private async startBrainBus(cfg: Config): Promise<void> {
+  private async startBrainBus(bus: Cluster['bus']): Promise<void> {
     const log = this.log.child({ room: 'bus' });
-    const bus = await buses[(cfg.bus as { type: string }).type as keyof typeof buses].create(cfg.bus as never, { log, clock: this.clock, secret: (n) => this.secret(n) });
     this.brainBus = new BrainBus(bus, { check: (id) => this.zoned.get(id), onResult: (id, r) => this.onResult(id, r), flush: () => this.store.flush(), log, now: () => this.clock.now() });
     await this.brainBus.start();
     log.info({ zoned: this.zoned.size }, `taking results of ${plural(this.zoned.size, 'check')} from the zones' pollers on the ${bus.type} bus`);
+  }
+
+  /** Another brain may lead now: nothing more is run or taken here, then `onLost` (default: stop). */
+  private leadLost(why: string, onLost: ((why: string) => void) | undefined): void {
+    void this.scheduler.stop();
+    void this.brainBus?.stop();
+    if (onLost) onLost(why);
+    else void this.stop();
   }
 
   /** Installs a config's checks: known ids keep their state, new ones start from saved or initial state. */
@@ -316,31 +336,13 @@ export class Daemon {
     void p.catch((err) => this.log.error({ err }, `could not reload the guard's jails: ${(err as Error).message}`));
   }
 
-  private view({ check, state, lastDurationMs }: Entry): CheckView {
-    return {
-      id: check.id,
-      target: check.target.name,
-      address: check.target.address,
-      type: check.type,
-      state: state.state,
-      state_name: stateName(state.state),
-      state_type: state.stateType,
-      attempt: state.attempt,
-      max_attempts: check.maxAttempts,
-      text: state.text,
-      last_check: state.lastCheck ? new Date(state.lastCheck).toISOString() : null,
-      last_change: new Date(state.lastChange).toISOString(),
-      duration_ms: lastDurationMs === null ? null : Math.round(lastDurationMs * 1000) / 1000,
-    };
-  }
-
   status(): StatusView {
     const summary = { OK: 0, WARNING: 0, CRITICAL: 0, UNKNOWN: 0, pending: 0 };
     const checks: CheckView[] = [];
     for (const e of this.entries.values()) {
       if (!e.state.lastCheck) summary.pending++;
       else summary[stateName(e.state.state)]++;
-      checks.push(this.view(e));
+      checks.push(checkView(e));
     }
     const s = this.scheduler.stats();
     return {
@@ -374,6 +376,9 @@ export class Daemon {
       await this.auth.flushLog();
       await this.flushStates();
       await this.store.close();
+      // The lead goes last: a standing-by brain takes over from states and results all written.
+      await this.cluster?.lead.release();
+      await this.cluster?.bus.close();
       this.log.info('mamoru stopped');
     })();
     return this.stopping;

@@ -11,8 +11,8 @@ import { BUS_NAME, defineBus, type Bus, type ConsumeOptions, type Member, type P
 
 export const schema = z.strictObject({
   dedup_window: duration('how long a result id is remembered, so a repeat is dropped', { min: 1_000, max: 3_600_000 }).prefault('2m'),
-  member_ttl: duration('a member not heard from for this long is no longer alive', { min: 100, max: 3_600_000 }).prefault('15s'),
-  lease_ttl: duration('a lease not renewed for this long is free again', { min: 100, max: 3_600_000 }).prefault('15s'),
+  member_ttl: duration('a member not heard from for this long is no longer alive', { min: 100, max: 3_600_000 }).prefault('9s'),
+  lease_ttl: duration('a lease not renewed for this long is free again', { min: 100, max: 3_600_000 }).prefault('9s'),
   max_queued: z.number().int().min(1_000).max(10_000_000).default(1_000_000).meta({ description: 'results held for one consumer name at most; past it the oldest are dropped with an error in the log' }),
 });
 export type LocalBusOptions = z.output<typeof schema>;

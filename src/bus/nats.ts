@@ -15,7 +15,7 @@ export const schema = z.strictObject({
   dedup_window: duration('how long a result id is remembered by the stream, so a repeat is dropped', { min: 1_000, max: 3_600_000 }).prefault('2m'),
   keep_results: duration('how long results stay in the stream when no consumer took them', { min: 60_000, max: 30 * 86_400_000 }).prefault('1d'),
   member_ttl: duration('a member not heard from for this long is no longer alive', { min: 1_000, max: 3_600_000 }).prefault('15s'),
-  lease_ttl: duration('a lease not renewed for this long is free again', { min: 1_000, max: 3_600_000 }).prefault('15s'),
+  lease_ttl: duration('a lease not renewed for this long is free again: the brain that leads renews it three times a ttl, a standing-by brain takes over at most a ttl and a second after the leader died', { min: 1_000, max: 3_600_000 }).prefault('9s'),
 });
 export type NatsBusOptions = z.output<typeof schema>;
 

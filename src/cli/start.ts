@@ -36,9 +36,12 @@ export function registerStart(program: Command): void {
       let daemon: Daemon | undefined;
       let asked: string | undefined;
       let stopping = false;
+      // A brain standing by for the lead (bus: nats) has not started: a signal ends the wait.
+      const standby = new AbortController();
       const stop = (signal: string) => {
         if (!daemon) {
           asked ??= signal;
+          standby.abort();
           return;
         }
         const d = daemon;
@@ -60,13 +63,24 @@ export function registerStart(program: Command): void {
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGHUP', () => daemon?.reload());
       const { Daemon } = await import('../daemon.ts');
-      daemon = await Daemon.start({
+      const started = Daemon.start({
         configFile: opts.config,
+        signal: standby.signal,
+        // The lead lost (another brain took it, or the bus went away): stop, and exit 75 so the
+        // service manager starts this brain again, standing by.
+        onLeadLost: () => void daemon?.stop().finally(() => process.exit(75)),
         ...(early ? { early } : {}),
         configCacheDir: storeDirOf(opts.config),
         ...(opts.port !== undefined ? { webPort: opts.port } : {}),
         ...(tty ? { announce: (text: string) => void tty.write(`\n${text}\n`) } : {}),
       });
+      try {
+        daemon = await started;
+      } catch (e) {
+        // Stopped while standing by: a clean stop.
+        if (asked && standby.signal.aborted) process.exit(0);
+        throw e;
+      }
       if (asked) stop(asked);
     });
 }

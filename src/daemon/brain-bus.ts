@@ -120,8 +120,9 @@ export class BrainBus {
     return { ...this.counts, liveZones: [...this.liveZones].sort() };
   }
 
+  /** Stops taking results (the bus itself is the daemon's to close). */
   async stop(): Promise<void> {
     await this.consumer?.stop();
-    await this.bus.close();
+    this.consumer = undefined;
   }
 }

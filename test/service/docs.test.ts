@@ -47,6 +47,6 @@ test("the helper's unit in docs/deployment.md is what install-service --print pr
 
 test('the YAML in docs/deployment.md loads with the config loader', () => {
   const yaml = blocks('yaml');
-  assert.equal(yaml.length, 3);
+  assert.equal(yaml.length, 4);
   yaml.forEach((block, i) => assert.doesNotThrow(() => parseConfig(block, `docs/deployment.md (example ${i + 1})`)));
 });
