@@ -39,6 +39,8 @@ export interface AlertingDeps {
   secret: SecretLookup;
   /** Runs a check now (a re-check the engine asked for). */
   runNow(checkId: string): void;
+  /** Throws when this brain no longer leads (cluster fencing, daemon/leader.ts): checked before every message and action. */
+  fence?: () => Promise<void>;
 }
 
 import { engineChecks } from './daemon-engine-checks.ts';
@@ -90,6 +92,7 @@ export class Alerting {
     this.dispatcher = this.makeDispatcher(cfg);
     // Approvals are kept in the store: a restart does not forget a question to a person.
     this.actionGuard = createActionGuard(cfg.remediation.policy, deps.clock, deps.store, (err) => deps.log.error({ err }, 'could not keep an approval in the store'));
+    this.actionGuard.fence = deps.fence;
   }
 
   private makeDispatcher(cfg: Config): Dispatcher {
@@ -108,6 +111,7 @@ export class Alerting {
       details: (id) => incidentDetails(this.deps.store, this.actionGuard.approvals, this.deps.clock, id),
       // Every message goes through the durable outbox (notify/outbox.ts).
       outbox: this.deps.store,
+      fence: this.deps.fence,
     });
   }
 
@@ -115,7 +119,7 @@ export class Alerting {
   configure(cfg: Config, planned: readonly PlannedCheck[]): void {
     const old = this.dispatcher;
     // A new policy keeps the approvals people may be answering right now.
-    if (this.cfg.remediation.policy !== cfg.remediation.policy) this.actionGuard = { ...createActionGuard(cfg.remediation.policy, this.deps.clock), approvals: this.actionGuard.approvals };
+    if (this.cfg.remediation.policy !== cfg.remediation.policy) this.actionGuard = { ...createActionGuard(cfg.remediation.policy, this.deps.clock), approvals: this.actionGuard.approvals, fence: this.deps.fence };
     this.cfg = cfg;
     this.planned = new Map(planned.map((c) => [c.id, c]));
     this.engine.configure(engineChecks(cfg, planned), Object.fromEntries(cfg.targets.map((t) => [t.name, t.parents])), this.deps.clock.now());

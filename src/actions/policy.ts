@@ -206,6 +206,8 @@ export interface Guard {
   limiter: RateLimiter;
   approvals: Approvals;
   clock: Clock;
+  /** Throws when this process may no longer act (a brain that lost the lead, daemon/leader.ts); checked right before an action runs. */
+  fence?: (() => Promise<void>) | undefined;
 }
 
 /** With `store`, approvals are kept across a restart (Approvals.load). */
@@ -273,6 +275,20 @@ export async function runGuarded(guard: Guard, def: ActionDefinition<any>, ctx: 
   const execute = async (): Promise<ActionOutcome> => {
     const refused = await limited();
     if (refused) return refused;
+    if (guard.fence) {
+      try {
+        await guard.fence();
+      } catch (e) {
+        const why = (e as Error).message;
+        return {
+          status: 'refused',
+          text: `${def.type} on ${targetOf(ctx)} not run: ${why}`,
+          say: said(`Did not run ${def.type} on ${targetOf(ctx)}: another mamoru leads now and decides.`, `${targetOf(ctx)} での${jaType(def.type)}は実行しませんでした。現在は別の mamoru が主系として判断します。`),
+          why,
+          records: [{ kind: 'action', text: `${def.type} not run: ${why}`, data: { type: def.type, status: 'step' } }],
+        };
+      }
+    }
     let out: ActionOutcome;
     try {
       out = await def.run(ctx, params);

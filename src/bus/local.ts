@@ -77,7 +77,8 @@ export class LocalBus implements Bus {
   private early: Queue = { items: [], head: 0, consumer: undefined };
   private readonly seen = new Map<string, number>();
   private readonly memberMap = new Map<string, Member>();
-  private readonly leases = new Map<string, { holder: string; until: number }>();
+  private readonly leases = new Map<string, { holder: string; until: number; epoch: number }>();
+  private epochs = 0;
   private closed = false;
 
   constructor(
@@ -160,8 +161,15 @@ export class LocalBus implements Bus {
     const now = this.clock.now();
     const l = this.leases.get(name);
     if (l && l.holder !== holder && l.until > now) return false;
-    this.leases.set(name, { holder, until: now + this.opts.lease_ttl });
+    // A new hold (free, lapsed or another's before) gets the next epoch; a renewal keeps its own.
+    const renewal = l !== undefined && l.holder === holder && l.until > now;
+    this.leases.set(name, { holder, until: now + this.opts.lease_ttl, epoch: renewal ? l.epoch : ++this.epochs });
     return true;
+  }
+
+  async leaseEpoch(name: string, holder: string): Promise<number | undefined> {
+    const l = this.leases.get(name);
+    return l && l.holder === holder && l.until > this.clock.now() ? l.epoch : undefined;
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {

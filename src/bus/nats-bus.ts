@@ -116,6 +116,8 @@ export class NatsBus implements Bus {
   readonly type = 'nats';
   private readonly consumers = new Set<NatsConsumer>();
   private readonly leaseRevisions = new Map<string, number>();
+  /** The revision at which this process took each lease it holds, and for whom. */
+  private readonly leaseEpochs = new Map<string, { holder: string; epoch: number }>();
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -217,6 +219,8 @@ export class NatsBus implements Bus {
         // entry we just read; either fails if another brain wrote in between.
         const rev = e ? await this.leasesKv.update(name, value, e.revision) : await this.leasesKv.create(name, value);
         this.leaseRevisions.set(name, rev);
+        // The bucket's revisions only grow: the revision of the take is this hold's epoch.
+        this.leaseEpochs.set(name, { holder, epoch: rev });
         return true;
       }
       if (decoder.decode(e.value) !== holder) return false;
@@ -226,6 +230,12 @@ export class NatsBus implements Bus {
       // Lost a race with another holder's write: not ours this time.
       return false;
     }
+  }
+
+  async leaseEpoch(name: string, holder: string): Promise<number | undefined> {
+    const mine = this.leaseEpochs.get(name);
+    if (!mine || mine.holder !== holder || (await this.leaseHolder(name)) !== holder) return undefined;
+    return mine.epoch;
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {

@@ -74,6 +74,12 @@ export interface Bus {
    * has it; false when another holds it. A lease not renewed for `leaseTtlMs` expires.
    */
   acquireLease(name: string, holder: string): Promise<boolean>;
+  /**
+   * The epoch of `holder`'s hold on the lease: a number that grows with every new holder (the
+   * fencing token a leader claims in the store), or undefined when `holder` does not hold it.
+   * Renewals keep the epoch; a holder that lost the lease and took it again gets a new one.
+   */
+  leaseEpoch(name: string, holder: string): Promise<number | undefined>;
   /** Gives the lease up at once (a brain stopping cleanly), if `holder` has it. */
   releaseLease(name: string, holder: string): Promise<void>;
   /** Who holds the lease now, if anyone. */

@@ -7,13 +7,17 @@
  * brains never both act: the lease expires only a full ttl after the last renewal.
  *
  * A lease is not consensus: a leader paused longer than a ttl (a stopped VM) wakes up still
- * believing it leads until its next renewal fails, at most a third of a ttl later. The store does
- * not yet refuse its writes by epoch (issue 20's fencing token): left for the next step.
+ * believing it leads until its next renewal fails, at most a third of a ttl later. So every hold
+ * has an epoch (the lease's revision when taken, only growing), the leader claims it in the store
+ * when it takes the lead, and before every message and every action it checks that the store's
+ * epoch is still its own (`fence`): an old leader that wakes up finds a higher one, sends and does
+ * nothing, and steps down. Its messages stay owed in the outbox for the brain that leads.
  */
 import { hostname } from 'node:os';
 import { buses, type Bus } from '../bus/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
+import { StaleEpochError } from '../store/errors.ts';
 
 export const BRAIN_LEASE = 'brain';
 /** How often a standing-by brain asks for the lease. */
@@ -38,6 +42,8 @@ export class Leadership {
   private constructor(
     private readonly bus: Bus,
     private readonly opts: LeadershipOptions,
+    /** This hold's fencing token: claimed in the store, checked before every message and action. */
+    readonly epoch: number,
   ) {
     this.lastRenewed = Date.now();
   }
@@ -49,9 +55,11 @@ export class Leadership {
       if (opts.signal?.aborted) throw new LeadershipLost('stopped while standing by');
       try {
         if (await bus.acquireLease(BRAIN_LEASE, opts.holder)) {
-          if (said !== undefined) opts.log.warn({ was: said }, `brain ${opts.holder} takes the lead (${said} no longer holds it)`);
-          else opts.log.info(`brain ${opts.holder} leads`);
-          return new Leadership(bus, opts);
+          const epoch = await bus.leaseEpoch(BRAIN_LEASE, opts.holder);
+          if (epoch === undefined) continue; // lost again at once: ask again
+          if (said !== undefined) opts.log.warn({ was: said, epoch }, `brain ${opts.holder} takes the lead (${said} no longer holds it), epoch ${epoch}`);
+          else opts.log.info({ epoch }, `brain ${opts.holder} leads, epoch ${epoch}`);
+          return new Leadership(bus, opts, epoch);
         }
         const holder = (await bus.leaseHolder(BRAIN_LEASE)) ?? 'another brain';
         if (holder !== said) opts.log.info({ leader: holder }, `standing by: brain ${holder} leads; this brain (${opts.holder}) takes over when its lease lapses`);
@@ -124,4 +132,20 @@ export async function joinCluster(cfg: { bus: unknown }, ctx: { log: Logger; clo
     await bus.close();
     throw e;
   }
+}
+
+/**
+ * Claims this hold's epoch in the store and returns the fence to check before each message and
+ * action: it throws StaleEpochError (after `onStale`) once another brain claimed a higher epoch.
+ */
+export async function fenceInStore(store: { claimEpoch(epoch: number): Promise<number>; currentEpoch(): Promise<number> }, epoch: number, onStale: (why: string) => void): Promise<() => Promise<void>> {
+  await store.claimEpoch(epoch);
+  return async () => {
+    const current = await store.currentEpoch();
+    if (current > epoch) {
+      const e = new StaleEpochError(epoch, current);
+      onStale(e.message);
+      throw e;
+    }
+  };
 }

@@ -49,6 +49,11 @@ export interface DispatcherOptions {
   details?(incidentId: number): Promise<IncidentDetails | undefined>;
   /** The durable outbox (the store); without it, news lives in memory only. */
   outbox?: OutboxStore | undefined;
+  /**
+   * Throws when this process may no longer send (a brain that lost the lead, daemon/leader.ts):
+   * the message is not sent and stays owed in the outbox, for the brain that leads now.
+   */
+  fence?: (() => Promise<void>) | undefined;
 }
 
 /** One channel's outcome, for `mamoru notify test` and the timeline. */
@@ -291,6 +296,14 @@ export class Dispatcher {
     const outbox = ids.length ? this.opts.outbox : undefined;
     const message: NotificationMessage = { ...compose(c, this.opts.templates, input), idempotencyKey: key ?? (ids.length ? idempotencyKey(ids, c.name, i) : randomUUID()) };
     const k = message.idempotencyKey!;
+    if (this.opts.fence) {
+      try {
+        await this.opts.fence();
+      } catch (err) {
+        this.opts.log.warn({ err, incident: inc.id, contact: c.name }, `not sent to ${c.name}: ${(err as Error).message}; it stays owed in the outbox`);
+        return 'cancelled';
+      }
+    }
     if (outbox) await outbox.startOutboxDelivery({ newsIds: ids, contact: c.name, channel: i, key: k, at: this.opts.clock.now() }).catch((err) => this.opts.log.error({ err, incident: inc.id }, 'could not write the outbox delivery row; sending anyway'));
     const out = await this.send(c, ch, i, message);
     const cancelled = !out.record.ok && this.abort.signal.aborted;

@@ -46,3 +46,14 @@ export class StoreClosedError extends Error {
     this.name = 'StoreClosedError';
   }
 }
+
+/** A brain whose lead is older than the store's epoch tried to act: it no longer leads. */
+export class StaleEpochError extends Error {
+  constructor(
+    readonly mine: number,
+    readonly current: number,
+  ) {
+    super(`this brain's lead (epoch ${mine}) is older than the store's (epoch ${current}): another brain leads`);
+    this.name = 'StaleEpochError';
+  }
+}

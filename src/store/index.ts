@@ -10,4 +10,4 @@ export const stores = {
 
 export type StoreType = keyof typeof stores;
 export type { Store, StoreDefinition, StoreContext, StoredResult, Rollup, RollupResolution, CheckStateRecord, ConfigRevision, ConfigRevisionInfo, MaintainReport } from './types.ts';
-export { StoreOpenError, StoreSchemaTooNewError, StoreClosedError } from './errors.ts';
+export { StoreOpenError, StoreSchemaTooNewError, StoreClosedError, StaleEpochError } from './errors.ts';

@@ -4,12 +4,12 @@
  * connection and hands it over, with the sink that writes its results.
  */
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { BufferedWriter } from './buffered-writer.ts';
 import type { Database } from './database.ts';
-import { StoreClosedError, StoreOpenError } from './errors.ts';
+import { StaleEpochError, StoreClosedError, StoreOpenError } from './errors.ts';
 import { migrate } from './migrate.ts';
 import { migrations as builtinMigrations, type SqlDialect, type StoreMigration } from './migrations/index.ts';
 import { toColumns } from './result-columns.ts';
@@ -64,6 +64,9 @@ export async function openKyselyStore(db: Kysely<Database>, opts: KyselyStoreOpt
     throw new StoreOpenError(opts.location, `preparing the schema failed: ${(e as Error)?.message ?? String(e)}`, 'Check that the database is writable and not damaged, or point the store elsewhere.', { cause: e });
   }
 }
+
+/** store_meta's key for the fencing token of the brain that leads. */
+const EPOCH_KEY = 'brain_epoch';
 
 class KyselyStore implements Store {
   readonly type: string;
@@ -123,6 +126,24 @@ class KyselyStore implements Store {
 
   flush(): Promise<void> {
     return this.writer.flush();
+  }
+
+  async claimEpoch(epoch: number): Promise<number> {
+    if (!Number.isSafeInteger(epoch) || epoch < 1) throw new RangeError(`an epoch is a whole number from 1, got ${epoch}`);
+    // One statement: the stored value only grows, whoever commits first.
+    await this.conn()
+      .insertInto('store_meta')
+      .values({ key: EPOCH_KEY, value: epoch })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql<number>`case when excluded.value > store_meta.value then excluded.value else store_meta.value end` }))
+      .execute();
+    const current = await this.currentEpoch();
+    if (current > epoch) throw new StaleEpochError(epoch, current);
+    return current;
+  }
+
+  async currentEpoch(): Promise<number> {
+    const row = await this.conn().selectFrom('store_meta').select('value').where('key', '=', EPOCH_KEY).executeTakeFirst();
+    return row ? Number(row.value) : 0;
   }
 
   async latestResults(checkId: string, limit = 100): Promise<StoredResult[]> {

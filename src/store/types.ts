@@ -204,6 +204,15 @@ export interface Store {
    */
   maintain(now: number): Promise<MaintainReport>;
 
+  /**
+   * The fencing token of the brain that leads (issue 20): a brain that takes the lead claims its
+   * lease's epoch, which only ever grows; a claim lower than the stored one is refused with
+   * StaleEpochError (a paused old leader woke up). Returns the epoch now stored.
+   */
+  claimEpoch(epoch: number): Promise<number>;
+  /** The highest epoch claimed so far (0 when no brain of a cluster has led). */
+  currentEpoch(): Promise<number>;
+
   /** Inserts or replaces the states of these checks (by check id), in one transaction. */
   upsertCheckStates(states: readonly CheckStateRecord[]): Promise<void>;
   /** Every stored check state, ordered by check id. */

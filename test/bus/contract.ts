@@ -155,20 +155,28 @@ export function runBusContract(name: string, factory: () => Promise<BusHarness>)
       assert.equal(await a.acquireLease('brain', 'brain-a'), true);
       assert.equal(await b.acquireLease('brain', 'brain-b'), false, 'taken');
       assert.equal(await b.leaseHolder('brain'), 'brain-a');
+      const first = await a.leaseEpoch('brain', 'brain-a');
+      assert.ok(first !== undefined && first > 0, `epoch ${first}`);
+      assert.equal(await b.leaseEpoch('brain', 'brain-b'), undefined, 'no epoch without the lease');
       for (let i = 0; i < 4; i++) {
         await sleep(300);
         assert.equal(await a.acquireLease('brain', 'brain-a'), true, 'renewed');
         assert.equal(await b.acquireLease('brain', 'brain-b'), false, 'still taken while renewed');
       }
+      assert.equal(await a.leaseEpoch('brain', 'brain-a'), first, 'renewals keep the epoch');
       await a.releaseLease('brain', 'brain-b');
       assert.equal(await b.leaseHolder('brain'), 'brain-a', 'only the holder releases');
       await a.releaseLease('brain', 'brain-a');
       assert.equal(await b.acquireLease('brain', 'brain-b'), true, 'free once released');
+      const second = await b.leaseEpoch('brain', 'brain-b');
+      assert.ok(second !== undefined && second > first!, `the next holder's epoch ${second} is above ${first}`);
+      assert.equal(await a.leaseEpoch('brain', 'brain-a'), undefined, 'the old holder has no epoch any more');
       // brain-b stops renewing (its machine died): after the ttl, a takes over.
       assert.equal(await a.acquireLease('brain', 'brain-a'), false);
       await sleep(1_300);
       assert.equal(await a.acquireLease('brain', 'brain-a'), true, 'free once expired');
       assert.equal(await a.leaseHolder('brain'), 'brain-a');
+      assert.ok((await a.leaseEpoch('brain', 'brain-a'))! > second!, 'taking a lapsed lease is a new epoch');
     });
   });
 

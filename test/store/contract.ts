@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { FakeClock } from '../../src/core/clock.ts';
 import { NagiosState } from '../../src/core/nagios.ts';
-import { StoreClosedError } from '../../src/store/errors.ts';
+import { StaleEpochError, StoreClosedError } from '../../src/store/errors.ts';
 import type { Store, StoreContext, StoredResult } from '../../src/store/types.ts';
 import { runMaintainContract } from './contract-maintain.ts';
 import { runPersistenceContract } from './contract-persistence.ts';
@@ -151,6 +151,21 @@ export function runStoreContract(name: string, factory: HarnessFactory, opts: { 
           (await again.latestResults('web1/http')).map((r) => r.startedAt),
           [T0 + 1, T0],
         );
+      }));
+
+    test("the leader's epoch only grows: a lower claim (a paused old leader) is refused, whichever store it reaches", (t) =>
+      withStores(factory, async (open, h) => {
+        const store = await open();
+        assert.equal(await store.currentEpoch(), 0);
+        assert.equal(await store.claimEpoch(5), 5);
+        assert.equal(await store.claimEpoch(5), 5, 'the same leader claims again');
+        assert.equal(await store.claimEpoch(9), 9);
+        await assert.rejects(store.claimEpoch(7), (e: Error) => e instanceof StaleEpochError && e.mine === 7 && e.current === 9);
+        assert.equal(await store.currentEpoch(), 9, 'a refused claim changed the epoch');
+        await assert.rejects(store.claimEpoch(0), RangeError);
+        if (cannotReopen(t, h)) return;
+        await store.close();
+        assert.equal(await (await open()).currentEpoch(), 9);
       }));
 
     test('check states: upsert replaces by check id, all come back ordered by check id', (t) =>
