@@ -28,7 +28,8 @@ import type { WebServer } from './web/server.tsx';
 import type { EarlyRestore } from './firewall/restore-early.ts';
 import { checkView, incidentView, webDeps } from './daemon-web.ts';
 import { BrainBus, zonedChecks, type ZonedCheck } from './daemon/brain-bus.ts';
-import { joinCluster, type Cluster } from './daemon/leader.ts';
+import { BrainAgents, scheduledHere, withoutAgentChecks } from './daemon/agents.ts';
+import { fenceInStore, joinCluster, type Cluster } from './daemon/leader.ts';
 import { LiveHub, tapStore } from './web/live.ts';
 import { OverviewIndex } from './web/overview-index.ts';
 import type { CheckView, StatusView } from './web/types.ts';
@@ -77,8 +78,13 @@ export class Daemon {
   private zoned = new Map<string, ZonedCheck>();
   /** The results of the zones' pollers, with `bus: { type: nats }`. */
   brainBus: BrainBus | undefined;
+  /** The agents' heartbeats and the targets' `agent` checks, with `bus: { type: nats }` (daemon/agents.ts). */
+  agents: BrainAgents | undefined;
   /** The bus and this brain's lead, with `bus: { type: nats }`. */
   private cluster: Cluster | undefined;
+  /** Throws once another brain leads (its epoch in the store is higher): before every message and action. */
+  private fence: (() => Promise<void>) | undefined;
+  private leadGone = false;
   /** The console's live news (every store write of incidents, bans, deliveries) and its overview's index of check states. */
   readonly live = new LiveHub();
   readonly overview = new OverviewIndex();
@@ -104,7 +110,7 @@ export class Daemon {
   ) {
     this.startedAt = clock.now();
     this.secretLookup = secretsFrom(loaded.config.secrets);
-    this.alerting = new Alerting(loaded.config, { store, log, clock, secret: (name) => this.secret(name), runNow: (id) => void scheduler.runNow(id) });
+    this.alerting = new Alerting(loaded.config, { store, log, clock, secret: (name) => this.secret(name), runNow: (id) => void scheduler.runNow(id), fence: () => this.fence?.() ?? Promise.resolve() });
   }
 
   secret(name: string): string {
@@ -139,7 +145,9 @@ export class Daemon {
     daemon.cluster = cluster;
     metrics.sampleRunningFrom(() => scheduler.stats().running);
     metrics.sampleGuardFrom(() => guardFigures(daemon?.guard));
+    const d = daemon;
     try {
+      if (cluster) d.fence = await fenceInStore(store, cluster.lead.epoch, (why) => d.leadLost(why, opts.onLeadLost));
       await store.saveConfigRevision(loaded.text, clock.now());
       const saved = new Map((await store.checkStates()).map((s) => [s.checkId, s]));
       daemon.apply(cfg, saved);
@@ -150,17 +158,12 @@ export class Daemon {
       daemon.guard = createGuard(cfg.guard, { ...daemon.guardWiring(), early, storeLocation: store.location });
       await daemon.guard?.start();
       scheduler.start();
-      if (cluster) {
-        await daemon.startBrainBus(cluster.bus);
-        const d = daemon;
-        cluster.lead.keep((why) => d.leadLost(why, opts.onLeadLost));
-      }
+      if (cluster) await d.startCluster(cluster, opts.onLeadLost);
       if (cfg.web.enabled) {
         // The web room (hono, the API's schemas, the pages) is loaded once the checks run.
         const { startWeb } = await import('./web/server.tsx');
-        const d = daemon;
         daemon.web = await startWeb(
-          webDeps({ status: () => d.status(), config: () => d.loaded.config, secret: (name) => d.secret(name), alerting: d.alerting, store, metrics, auth, runNow: (id) => scheduler.runNow(id), log, live: d.live, overview: d.overview }),
+          Object.assign(webDeps({ status: () => d.status(), config: () => d.loaded.config, secret: (name) => d.secret(name), alerting: d.alerting, store, metrics, auth, runNow: (id) => scheduler.runNow(id), log, live: d.live, overview: d.overview }), { agents: () => d.agents?.list() }),
           cfg.web,
           opts.webPort ?? cfg.web.port,
           log,
@@ -206,18 +209,23 @@ export class Daemon {
     this.log.warn({ user: admin.name, file }, `created the first user "${admin.name}"; its one-time password is in ${file} (readable only by this user): log in and change it, then delete the file`);
   }
 
-  /** Takes the zones' results from the bus (the pollers run those checks, not this process). */
-  private async startBrainBus(bus: Cluster['bus']): Promise<void> {
+  /** The leader's parts: the zones' results from the bus (pollers run those checks), the lead kept, the agents heard. */
+  private async startCluster(cluster: Cluster, onLeadLost: ((why: string) => void) | undefined): Promise<void> {
     const log = this.log.child({ room: 'bus' });
-    this.brainBus = new BrainBus(bus, { check: (id) => this.zoned.get(id), onResult: (id, r) => this.onResult(id, r), flush: () => this.store.flush(), log, now: () => this.clock.now() });
+    this.brainBus = new BrainBus(cluster.bus, { check: (id) => this.zoned.get(id), onResult: (id, r) => this.onResult(id, r), flush: () => this.store.flush(), log, now: () => this.clock.now() });
     await this.brainBus.start();
-    log.info({ zoned: this.zoned.size }, `taking results of ${plural(this.zoned.size, 'check')} from the zones' pollers on the ${bus.type} bus`);
+    log.info({ zoned: this.zoned.size }, `taking results of ${plural(this.zoned.size, 'check')} from the zones' pollers on the ${cluster.bus.type} bus`);
+    cluster.lead.keep((why) => this.leadLost(why, onLeadLost));
+    this.agents = await BrainAgents.start({ config: () => this.loaded.config, onResult: (id, r) => this.onResult(id, r), secret: (n) => this.secret(n), log: this.log.child({ room: 'agents' }), now: () => this.clock.now() });
   }
 
   /** Another brain may lead now: nothing more is run or taken here, then `onLost` (default: stop). */
   private leadLost(why: string, onLost: ((why: string) => void) | undefined): void {
+    if (this.stopping || this.leadGone) return;
+    this.leadGone = true;
     void this.scheduler.stop();
     void this.brainBus?.stop();
+    void this.agents?.stop();
     if (onLost) onLost(why);
     else void this.stop();
   }
@@ -241,9 +249,9 @@ export class Daemon {
       cfg.targets.map((t) => ({ name: t.name, address: t.address, tags: [...t.tags], parents: [...t.parents] })),
     );
     this.alerting.configure(cfg, planned);
-    this.zoned = zonedChecks(cfg, planned);
+    this.zoned = zonedChecks(cfg, withoutAgentChecks(planned));
     // A problem in progress keeps its attempt count, so a restart does not reset the retry pace.
-    this.scheduler.setChecks(this.zoned.size ? planned.filter((c) => !this.zoned.has(c.id)) : planned, (id) => next.get(id)?.state.attempt ?? 0);
+    this.scheduler.setChecks(scheduledHere(planned, this.zoned), (id) => next.get(id)?.state.attempt ?? 0);
     // /metrics writes each check's state and duration from the overview's rows at scrape time.
     this.metrics.checksFrom((emit) => this.overview.forEach(emit), cfg.metrics.per_check);
     this.metrics.configured.set(planned.length);
@@ -369,6 +377,7 @@ export class Daemon {
       for (const t of this.timers) clearInterval(t);
       await this.scheduler.stop();
       await this.brainBus?.stop();
+      await this.agents?.stop();
       await this.guard?.stop();
       await this.alerting.stop();
       this.live.closeAll();

@@ -3,15 +3,17 @@
  * SIGTERM or SIGINT; a config it cannot use, or a credentials file others can read, stops it at
  * once with exit 2 and the fix in the message.
  *
- * `mamoru agents [--json] -c mamoru.yaml`: on the brain, the agents heard within their TTL, from
- * the brain's NATS bus (`bus: { type: nats }`); `--listen 6s` hears the heartbeats itself first,
- * for when no running brain records them.
+ * `mamoru agents [--json] -c mamoru.yaml`: on the brain, the agents as the running brain lists them
+ * (GET /api/v1/agents: also the lost ones and the targets naming each); with no brain answering,
+ * those heard within their TTL, from the NATS bus (`bus: { type: nats }`); `--listen 6s` hears the
+ * heartbeats itself first, for when no running brain records them.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Agent } from '../agent/agent.ts';
 import { CredentialsFileError, loadAgentConfig } from '../agent/config.ts';
 import { AgentClient, type AgentInfo } from '../agent/client.ts';
+import type { AgentView } from '../daemon/agents.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { parseDuration } from '../core/duration.ts';
 import { UsageError } from '../core/errors.ts';
@@ -60,9 +62,27 @@ export function registerAgent(program: Command): void {
 
 const ago = (ms: number) => (ms < 1000 ? 'just now' : `${Math.round(ms / 1000)} s ago`);
 
-function line(a: AgentInfo, now: number): string {
+/** An agent as listed: from NATS (AgentInfo), or from the running brain, which also knows lost ones and their targets. */
+type Listed = Omit<AgentInfo, 'version' | 'lastSeen'> & { version: string | null; lastSeen: number | null; alive?: boolean; targets?: string[] };
+
+function line(a: Listed, now: number): string {
   const acts = a.allowActions.length ? a.allowActions.join(', ') : 'none';
-  return `${a.name}  ${a.version}  seen ${ago(now - a.lastSeen)}  actions: ${acts}  services: ${a.services.length ? a.services.join(', ') : 'none'}`;
+  const heard = a.lastSeen === null ? 'never heard' : a.alive === false ? `LOST, not heard for ${ago(now - a.lastSeen).replace(' ago', '')}` : `seen ${ago(now - a.lastSeen)}`;
+  const targets = a.targets?.length ? `  targets: ${a.targets.join(', ')}` : '';
+  return `${a.name}  ${a.version ?? '-'}  ${heard}  actions: ${acts}  services: ${a.services.length ? a.services.join(', ') : 'none'}${targets}`;
+}
+
+/** The running brain's list (GET /api/v1/agents); undefined when no brain answers, so NATS is read instead. */
+async function fromBrain(configFile: string): Promise<Listed[] | undefined> {
+  const { callDaemon, daemonTarget } = await import('./daemon-api.ts');
+  try {
+    const views = await callDaemon<AgentView[]>(daemonTarget(configFile), '/api/v1/agents');
+    return views.map((v) => ({ name: v.name, version: v.version, lastSeen: v.last_seen === null ? null : Date.parse(v.last_seen), alive: v.alive, allowActions: v.allow_actions, allowInspections: v.allow_inspections, services: v.services, jails: v.jails, targets: v.targets }));
+  } catch (e) {
+    // Not running (or its web room off): as without a brain. Refused: say so, then the same.
+    if (!/cannot reach the daemon|web room is off/.test((e as Error).message)) process.stderr.write(`mamoru: ${(e as Error).message}; reading the heartbeats from NATS instead\n`);
+    return undefined;
+  }
 }
 
 export function registerAgents(program: Command): void {
@@ -85,6 +105,8 @@ export function registerAgents(program: Command): void {
         }
         if (listenMs > 600_000) throw new UsageError('--listen: at most 10m');
       }
+      const listed = listenMs > 0 ? undefined : await fromBrain(opts.config);
+      if (listed) return print(listed, opts.json === true);
       const pass = bus.password_secret ? secretsFrom(config.secrets)(bus.password_secret) : undefined;
       // No bucket: no brain has recorded an agent on this NATS yet.
       const none = (e: Error) => {
@@ -104,8 +126,12 @@ export function registerAgents(program: Command): void {
           await client.close();
         }
       }
-      const now = Date.now();
-      if (opts.json) process.stdout.write(JSON.stringify(agents, null, 2) + '\n');
-      else process.stdout.write(agents.length ? agents.map((a) => line(a, now)).join('\n') + '\n' : 'no agent heard\n');
+      print(agents, opts.json === true);
     });
+}
+
+function print(agents: Listed[], json: boolean): void {
+  const now = Date.now();
+  if (json) process.stdout.write(JSON.stringify(agents, null, 2) + '\n');
+  else process.stdout.write(agents.length ? agents.map((a) => line(a, now)).join('\n') + '\n' : 'no agent heard\n');
 }

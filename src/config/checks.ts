@@ -2,6 +2,9 @@
  * From config to runnable checks: each check gets its id (`target/name`), its probe, its own
  * options (the probe's keys only) and its timing with the defaults filled in.
  */
+import { z } from 'zod';
+import { NagiosState } from '../core/nagios.ts';
+import { outcome } from '../core/result.ts';
 import type { Target } from '../core/target.ts';
 import { probes } from '../probes/index.ts';
 import type { ProbeDefinition } from '../probes/types.ts';
@@ -23,6 +26,14 @@ export interface PlannedCheck {
 }
 
 const common = new Set(['type', ...commonKeyNames]);
+
+/**
+ * The check `agent` of a target that names its agent (`agent: web1`): the brain decides it from
+ * the agent's heartbeats (daemon/agents.ts) and the scheduler never runs it; one failure is the
+ * problem, since the agent's TTL already waited.
+ */
+export const AGENT_CHECK = 'agent';
+const agentProbe: ProbeDefinition = { type: AGENT_CHECK, summary: "the target's mamoru agent heard within its TTL (decided by the brain, never run)", schema: z.strictObject({}), run: async () => outcome(NagiosState.UNKNOWN, 'AGENT UNKNOWN - decided by the brain from the heartbeats') };
 
 /**
  * One options object for every check of the same type with the same options: 100,000 checks of
@@ -92,6 +103,7 @@ export function planChecks(config: Config): PlannedCheck[] {
         timeoutMs: (c.timeout as number | undefined) ?? d.timeout,
       });
     }
+    if (t.agent) out.push({ id: `${t.name}/${AGENT_CHECK}`, name: AGENT_CHECK, type: AGENT_CHECK, target, probe: agentProbe, options: {}, intervalMs: d.interval, retryIntervalMs: d.retry_interval, recheckDelayMs: d.recheck_delay, maxAttempts: 1, timeoutMs: d.timeout });
   }
   return out;
 }

@@ -75,6 +75,7 @@ export const targetSchema = z.strictObject({
   host_check: nameSchema.optional().meta({ description: "the check that tells whether the host itself is up (default: its first ping check)" }),
   zones: z.array(zoneName).max(16).default([]).meta({ description: "the zones whose pollers run this target's checks (mamoru poller --zone NAME; needs bus: { type: nats }); none: the brain runs them itself" }),
   quorum: z.number().int().min(1).max(16).optional().meta({ description: 'how many zones must see a check fail before it is a problem (default: a majority of the zones that have a live poller)' }),
+  agent: z.string().regex(BUS_NAME, 'expected an agent name of letters, digits, "_" and "-"').optional().meta({ description: "the mamoru agent on this server (its config's name:); needs bus: { type: nats }; its silence is the check `agent` of this target (src/daemon/agents.ts)" }),
   checks: z.array(checkSchema).max(LISTS.checksPerTarget).default([]),
 });
 
@@ -166,6 +167,9 @@ export const configSchema = z
         if (key.endsWith('_secret') && typeof value === 'string' && !(value in cfg.secrets))
           ctx.addIssue({ code: 'custom', path: [...path, key], message: `unknown secret "${value}"; define it under "secrets:" with { env: VARIABLE } or { file: PATH }` });
     };
+    // The store's and the bus's passwords are named secrets too: a typo is found now, not at start.
+    secretRefs(cfg.store as Record<string, unknown>, ['store']);
+    secretRefs(cfg.bus as Record<string, unknown>, ['bus']);
     cfg.targets.forEach((t, i) => {
       const zones = new Set<string>();
       t.zones.forEach((z, j) => {
@@ -174,6 +178,10 @@ export const configSchema = z
       });
       if (t.zones.length > 0 && (cfg.bus as { type: string }).type === 'local')
         ctx.addIssue({ code: 'custom', path: ['targets', i, 'zones'], message: 'zones are checked by pollers on the bus: set bus: { type: nats, url: ... } or remove zones' });
+      if (t.agent !== undefined && (cfg.bus as { type: string }).type === 'local')
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'agent'], message: 'agents are heard over the bus: set bus: { type: nats, url: ... } or remove agent' });
+      if (t.agent !== undefined && t.checks.some((c) => ((c.name as string | undefined) ?? (c.type as string)) === 'agent'))
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'agent'], message: `target "${t.name}" names an agent, whose check is called "agent": rename its own check "agent"` });
       if (t.quorum !== undefined && t.quorum > t.zones.length)
         ctx.addIssue({ code: 'custom', path: ['targets', i, 'quorum'], message: `quorum ${t.quorum} is more than the ${t.zones.length} zone(s) listed in zones` });
       if (t.host_check !== undefined && !t.checks.some((c) => ((c.name as string | undefined) ?? (c.type as string)) === t.host_check))

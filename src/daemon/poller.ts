@@ -16,7 +16,7 @@ import { UsageError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import type { CheckResult } from '../core/result.ts';
 import { secretsFrom, type SecretLookup } from '../core/secrets.ts';
-import { planChecks, type PlannedCheck } from '../config/checks.ts';
+import { AGENT_CHECK, planChecks, type PlannedCheck } from '../config/checks.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
@@ -116,7 +116,8 @@ export class Poller {
   /** The checks of the targets that list this zone. */
   private plan(cfg: Config): void {
     const inZone = new Set(cfg.targets.filter((t) => t.zones.includes(this.zone)).map((t) => t.name));
-    this.zoneChecks = planChecks(cfg).filter((c) => inZone.has(c.target.name));
+    // A target's `agent` check is decided by the brain from heartbeats: no poller runs it.
+    this.zoneChecks = planChecks(cfg).filter((c) => inZone.has(c.target.name) && c.type !== AGENT_CHECK);
   }
 
   /** Says it is alive, reads who else is, and takes its share when that changed. */

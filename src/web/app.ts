@@ -11,6 +11,7 @@ import { UsageError } from '../core/errors.ts';
 import { problem, RouteTable, type WebEnv } from './access.ts';
 import { registerAliases } from './aliases.ts';
 import { registerAdmin } from './api-admin.ts';
+import { registerAgents } from './api-agents.ts';
 import { registerBans } from './api-bans.ts';
 import { registerChecks } from './api-checks.ts';
 import { registerIncidents } from './api-incidents.ts';
@@ -59,6 +60,7 @@ export function createApp(deps: WebDeps, settings: WebSettings, log: Logger): Co
   registerChecks(app, table, deps);
   registerIncidents(app, table, deps);
   registerBans(app, table, deps);
+  registerAgents(app, table, deps);
   registerAdmin(app, table, deps);
   registerIngest(app, table, deps);
   registerAliases(app, table);

@@ -105,3 +105,17 @@ test('config: zones need the nats bus, are listed once, and a quorum cannot exce
   assert.match(bad('bus: { type: nats }\ntargets: [{ name: w, address: 192.0.2.1, zones: ["to kyo"], checks: [{ type: ping }] }]\n'), /expected a zone name/);
   assert.equal(bad('bus: { type: nats, prefix: m1 }\ntargets: [{ name: w, address: 192.0.2.1, zones: [tokyo, osaka], quorum: 2, checks: [{ type: ping }] }]\n'), 'accepted');
 });
+
+test("config: the bus's and the store's password secrets must be defined", () => {
+  const problems = (text: string) => {
+    try {
+      parseConfig(text, 'secrets.yaml');
+      return 'accepted';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  assert.match(problems('bus: { type: nats, password_secret: natz }\n'), /bus\.password_secret: unknown secret "natz"/);
+  assert.match(problems('store: { type: postgres, url: "postgres://m@127.0.0.1/m", password_secret: pg }\n'), /store\.password_secret: unknown secret "pg"/);
+  assert.equal(problems('secrets: { natz: { env: NATS_PW } }\nbus: { type: nats, password_secret: natz }\n'), 'accepted');
+});

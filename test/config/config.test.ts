@@ -58,7 +58,7 @@ test('a misspelled key is an error with a suggestion, on its own line', () => {
 test('a key at the wrong indentation is reported where it stands and where it is missing', () => {
   assert.deepEqual(problemsOf('missing.yaml'), [
     'missing.yaml:5:9: targets[0].checks[0].port: missing; expected a number',
-    'missing.yaml:6:5: targets[0].port: unknown key "port"; expected one of: name, address, parents, tags, executor, services, host_check, zones, quorum, checks',
+    'missing.yaml:6:5: targets[0].port: unknown key "port"; expected one of: name, address, parents, tags, executor, services, host_check, zones, quorum, agent, checks',
   ]);
 });
 
