@@ -111,9 +111,36 @@ export function defineFilter(def: FilterDefinition): FilterDefinition {
  * leading zeros are refused: none of them is what a daemon prints for a remote client.
  */
 export function normaliseAddress(text: string): string | undefined {
-  // The common case first and cheaply: node:net accepts exactly the canonical dotted quad.
-  if (net.isIPv4(text)) return text;
+  // The common case first and cheaply, read by hand: node:net's isIPv4 is a regex (~10 % of
+  // what postfix-sasl costs per failure line).
+  if (isIPv4At(text, 0, text.length)) return text;
   if (!net.isIPv6(text) || text.includes('%')) return undefined;
   const ip = parseIp(text);
   return ip && formatAddress(ip);
+}
+
+/**
+ * True when [start, end) of `line` is a canonical dotted quad, exactly what `net.isIPv4` accepts
+ * (octets 0-255, no leading zeros), read in place: most addresses are IPv4, and filters test
+ * them where they stand, before cutting them out (`addressAt`).
+ */
+export function isIPv4At(line: string, start: number, end: number): boolean {
+  if (end - start < 7 || end - start > 15) return false;
+  let dots = 0;
+  let digits = 0;
+  let value = 0;
+  for (let k = start; k < end; k++) {
+    const c = line.charCodeAt(k);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return false;
+      dots++;
+      digits = 0;
+      value = 0;
+      continue;
+    }
+    if (c < 48 || c > 57 || (digits === 1 && value === 0)) return false;
+    value = value * 10 + c - 48;
+    if (++digits > 3 || value > 255) return false;
+  }
+  return dots === 3 && digits > 0;
 }

@@ -4,7 +4,9 @@
  * of a daemon's fixed wording, the wording must appear exactly once (`onlyIndexOf`): then it is
  * the daemon's own, and a client who writes it into a user name only hides its own failure.
  */
-import { normaliseAddress } from '../failure.ts';
+import { isIPv4At, normaliseAddress } from '../failure.ts';
+
+export { isIPv4At };
 
 /** Index of `needle` in `line` at or after `from` when it occurs there exactly once, else -1. */
 export function onlyIndexOf(line: string, needle: string, from = 0): number {
@@ -45,32 +47,6 @@ export function addressEnd(line: string, i: number): number {
 export function execAt(re: RegExp, line: string, at: number): RegExpExecArray | null {
   re.lastIndex = at;
   return re.exec(line);
-}
-
-/**
- * True when [start, end) of `line` is a canonical dotted quad, exactly what `net.isIPv4` accepts
- * (octets 0-255, no leading zeros), read in place: most addresses are IPv4, and this spares the
- * copy and the regex of `normaliseAddress` for them.
- */
-export function isIPv4At(line: string, start: number, end: number): boolean {
-  if (end - start < 7 || end - start > 15) return false;
-  let dots = 0;
-  let digits = 0;
-  let value = 0;
-  for (let k = start; k < end; k++) {
-    const c = line.charCodeAt(k);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return false;
-      dots++;
-      digits = 0;
-      value = 0;
-      continue;
-    }
-    if (c < 48 || c > 57 || (digits === 1 && value === 0)) return false;
-    value = value * 10 + c - 48;
-    if (++digits > 3 || value > 255) return false;
-  }
-  return dots === 3 && digits > 0;
 }
 
 /** The canonical address written at [start, end) of `line`, or undefined: `normaliseAddress`, without a regex for IPv4. */
