@@ -30,6 +30,7 @@ import { checkView, incidentView, webDeps } from './daemon-web.ts';
 import { BrainBus, zonedChecks, type ZonedCheck } from './daemon/brain-bus.ts';
 import { BrainAgents, scheduledHere, withoutAgentChecks } from './daemon/agents.ts';
 import { fenceInStore, joinCluster, type Cluster } from './daemon/leader.ts';
+import { clusterView } from './daemon/cluster-view.ts';
 import { LiveHub, tapStore } from './web/live.ts';
 import { OverviewIndex } from './web/overview-index.ts';
 import type { CheckView, StatusView } from './web/types.ts';
@@ -163,7 +164,7 @@ export class Daemon {
         // The web room (hono, the API's schemas, the pages) is loaded once the checks run.
         const { startWeb } = await import('./web/server.tsx');
         daemon.web = await startWeb(
-          Object.assign(webDeps({ status: () => d.status(), config: () => d.loaded.config, secret: (name) => d.secret(name), alerting: d.alerting, store, metrics, auth, runNow: (id) => scheduler.runNow(id), log, live: d.live, overview: d.overview }), { agents: () => d.agents?.list() }),
+          Object.assign(webDeps({ status: () => d.status(), config: () => d.loaded.config, secret: (name) => d.secret(name), alerting: d.alerting, store, metrics, auth, runNow: (id) => scheduler.runNow(id), log, live: d.live, overview: d.overview }), { agents: () => d.agents?.list(), cluster: () => clusterView(d.cluster, d.brainBus, d.loaded.config.targets) }),
           cfg.web,
           opts.webPort ?? cfg.web.port,
           log,

@@ -37,6 +37,8 @@ export class LeadershipLost extends Error {}
 export class Leadership {
   private timer: NodeJS.Timeout | undefined;
   private lastRenewed: number;
+  /** This brain's name in the lease (`host:pid`). */
+  readonly holder: string;
   private released = false;
 
   private constructor(
@@ -46,6 +48,7 @@ export class Leadership {
     readonly epoch: number,
   ) {
     this.lastRenewed = Date.now();
+    this.holder = opts.holder;
   }
 
   /** Waits until this brain holds the lease; says once that it stands by, and who leads. */

@@ -12,6 +12,7 @@ import { problem, RouteTable, type WebEnv } from './access.ts';
 import { registerAliases } from './aliases.ts';
 import { registerAdmin } from './api-admin.ts';
 import { registerAgents } from './api-agents.ts';
+import { registerCluster } from './api-cluster.ts';
 import { registerBans } from './api-bans.ts';
 import { registerChecks } from './api-checks.ts';
 import { registerIncidents } from './api-incidents.ts';
@@ -61,6 +62,7 @@ export function createApp(deps: WebDeps, settings: WebSettings, log: Logger): Co
   registerIncidents(app, table, deps);
   registerBans(app, table, deps);
   registerAgents(app, table, deps);
+  registerCluster(app, table, deps);
   registerAdmin(app, table, deps);
   registerIngest(app, table, deps);
   registerAliases(app, table);

@@ -16,6 +16,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { silentLogger } from '../../src/core/log.ts';
 import { Daemon } from '../../src/daemon.ts';
 import { mamoru, mamoruProcess } from '../helpers/cli.ts';
+import { apiAs, getJsonAs } from '../helpers/api.ts';
 
 const URL = 'nats://127.0.0.1:4222';
 const prefix = `poll${process.pid}`;
@@ -59,15 +60,16 @@ before(async () => {
   writeFileSync(
     cfg,
     `store: { type: sqlite, path: ${join(dir, 'mamoru.db')} }
-web: { enabled: false }
+web: { host: 127.0.0.1, port: 0 }
 bus: { type: nats, url: "${URL}", prefix: ${prefix}, member_ttl: 2s }
 defaults: { interval: 1s, retry_interval: 1s, timeout: 2s }
 targets:
   - { name: zoned, address: 127.0.0.1, zones: [z1], checks: [${checks}] }
   - { name: here, address: 127.0.0.1, checks: [{ type: tcp, port: ${port} }] }
+  - { name: far, address: 127.0.0.1, zones: [z9], checks: [{ type: tcp, port: ${port} }] }
 `,
   );
-  brain = await Daemon.start({ configFile: cfg, log: silentLogger });
+  brain = await Daemon.start({ configFile: cfg, log: silentLogger, webPort: 0 });
 });
 
 after(async () => {
@@ -105,6 +107,20 @@ test('two pollers share the zone: every zoned check is run by one of them and it
   await until('the brain to run its own check', () => brain.status().checks.find((c) => c.id === 'here/tcp')!.last_check !== null);
   assert.equal(here.target, 'here');
   assert.equal(brain.brainBus!.votes.of('here/tcp').length, 0, 'a check without zones came over the bus');
+});
+
+test('GET /api/v1/cluster: the leading brain, the live pollers of each zone, and a zone with no poller as a warning', async () => {
+  const operator = await apiAs(brain, 'operator');
+  const view = await getJsonAs<{ bus: string; brain: { leader: string; this_brain: string; epoch: number }; zones: { zone: string; targets: number; pollers: { name: string }[]; warning: string | null }[]; warnings: string[] }>(operator, '/api/v1/cluster');
+  assert.equal(view.bus, 'nats');
+  assert.equal(view.brain.leader, view.brain.this_brain, 'this brain leads');
+  assert.ok(view.brain.epoch > 0);
+  assert.deepEqual(view.zones.map((z) => [z.zone, z.targets, z.pollers.map((p) => p.name).sort()]), [['z1', 1, ['pa', 'pb']], ['z9', 1, []]]);
+  assert.equal(view.zones[0]!.warning, null);
+  assert.match(view.zones[1]!.warning!, /^no live poller in zone z9: its checks are not run from there/);
+  assert.deepEqual(view.warnings, [view.zones[1]!.warning]);
+  // The machines of the installation are not a viewer's business.
+  assert.equal((await (await apiAs(brain, 'viewer'))('/api/v1/cluster')).status, 403);
 });
 
 test('a poller killed: the other takes its checks within a few heartbeats; back, it takes its share again', async () => {

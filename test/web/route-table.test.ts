@@ -58,6 +58,7 @@ const EXPECT: Record<string, Expect> = {
   'GET /api/v1/notifications': { need: 'viewer', path: '/api/v1/notifications', ok: [200] },
   'GET /api/v1/bans': { need: 'viewer', path: '/api/v1/bans', ok: [200] },
   'GET /api/v1/agents': { need: 'viewer', path: '/api/v1/agents', ok: [200] },
+  'GET /api/v1/cluster': { need: 'operator', path: '/api/v1/cluster', ok: [404] }, // bus: local
   'POST /api/v1/bans': { need: 'operator', path: '/api/v1/bans', body: { address: '192.0.2.77', for_seconds: 60 }, ok: [201] },
   'DELETE /api/v1/bans/:address': { need: 'operator', path: '/api/v1/bans/192.0.2.77', ok: [200] },
   'GET /api/v1/me': { need: 'viewer', path: '/api/v1/me', ok: [200] },
