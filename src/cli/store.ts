@@ -5,7 +5,10 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/schema.ts';
 import { UsageError } from '../core/errors.ts';
+import { pino } from 'pino';
 import { silentLogger } from '../core/log.ts';
+import { loadConfigFile } from '../config/load.ts';
+import { DEFAULT_CONFIG_FILE } from './paths.ts';
 import { secretsFrom, secretsFromEnv } from '../core/secrets.ts';
 import { stores, StoreOpenError } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
@@ -24,6 +27,23 @@ const sqlitePath = (v: string) => v.replace(/^sqlite:(\/\/)?/, '');
 
 export function registerStore(program: Command): void {
   const store = program.command('store').description('work on the store itself');
+  store
+    .command('migrate')
+    .description("bring the config's store to this mamoru's schema now, and say its version (mamoru start does it too; a store written by a newer mamoru is refused)")
+    .option('-c, --config <file>', 'the config file', DEFAULT_CONFIG_FILE)
+    .action(async (opts: { config: string }) => {
+      const { config } = loadConfigFile(opts.config);
+      // Each migration applied is said on stderr as it runs (the store logs it at info).
+      const log = pino({ level: 'info' }, { write: (line: string) => void (JSON.parse(line).migration ? process.stderr.write(`applied ${JSON.parse(line).migration}\n`) : 0) });
+      let opened: Store;
+      try {
+        opened = await stores[config.store.type as keyof typeof stores].create(config.store as never, { log, secret: secretsFrom(config.secrets) });
+      } catch (e) {
+        throw e instanceof StoreOpenError ? new UsageError(e.message) : e;
+      }
+      process.stdout.write(`${opened.type} store at ${opened.location}: schema version ${opened.schemaVersion}\n`);
+      await opened.close();
+    });
   store
     .command('copy')
     .description('copy every table of an SQLite store into an empty PostgreSQL database, ids kept, in one transaction (stop the daemon first)')
