@@ -111,7 +111,7 @@ export class Daemon {
   ) {
     this.startedAt = clock.now();
     this.secretLookup = secretsFrom(loaded.config.secrets);
-    this.alerting = new Alerting(loaded.config, { store, log, clock, secret: (name) => this.secret(name), runNow: (id) => void scheduler.runNow(id), fence: () => this.fence?.() ?? Promise.resolve() });
+    this.alerting = new Alerting(loaded.config, { store, log, clock, secret: (name) => this.secret(name), runNow: (id) => void (scheduler.runNow(id) || this.brainBus?.recheckEverywhere(id)), fence: () => this.fence?.() ?? Promise.resolve() });
   }
 
   secret(name: string): string {

@@ -79,6 +79,7 @@ export class LocalBus implements Bus {
   private readonly memberMap = new Map<string, Member>();
   private readonly leases = new Map<string, { holder: string; until: number; epoch: number }>();
   private epochs = 0;
+  private readonly rechecks = new Map<string, Set<(checkIds: string[]) => void>>();
   private closed = false;
 
   constructor(
@@ -155,6 +156,19 @@ export class LocalBus implements Bus {
       else if (zone === undefined || m.zone === zone) out.push({ ...m });
     }
     return out.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
+  }
+
+  async requestRecheck(zone: string, checkIds: readonly string[]): Promise<void> {
+    if (!BUS_NAME.test(zone)) throw new Error('bus: a zone name is letters, digits, _ and - (at most 64)');
+    for (const h of this.rechecks.get(zone) ?? []) h([...checkIds]);
+  }
+
+  async onRecheck(zone: string, handler: (checkIds: string[]) => void): Promise<{ stop(): void }> {
+    if (!BUS_NAME.test(zone)) throw new Error('bus: a zone name is letters, digits, _ and - (at most 64)');
+    let set = this.rechecks.get(zone);
+    if (!set) this.rechecks.set(zone, (set = new Set()));
+    set.add(handler);
+    return { stop: () => void set!.delete(handler) };
   }
 
   async acquireLease(name: string, holder: string): Promise<boolean> {

@@ -21,7 +21,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamCl
 import { Kvm, type KV } from '@nats-io/kv';
 import { z } from 'zod';
 import type { Logger } from '../core/log.ts';
-import { BUS_NAME, type Bus, type ConsumeOptions, type Member, type PublishReport, type ResultConsumer, type ResultEnvelope, type ResultHandler } from './types.ts';
+import { BUS_NAME, MAX_RECHECK_IDS, type Bus, type ConsumeOptions, type Member, type PublishReport, type ResultConsumer, type ResultEnvelope, type ResultHandler } from './types.ts';
 import type { NatsBusOptions } from './nats.ts';
 
 const DEFAULT_BATCH = 256;
@@ -38,6 +38,15 @@ const envelopeSchema = z.object({
   poller: z.string().min(1).max(200),
   result: z.object({ state: z.number().int().min(0).max(3), text: z.string().max(MAX_MESSAGE_BYTES), perfdata: z.array(z.unknown()).max(1000), startedAt: z.number(), durationMs: z.number() }).passthrough(),
 });
+
+const recheckSchema = z.array(z.string().min(1).max(500)).max(MAX_RECHECK_IDS);
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
 
 const memberSchema = z.object({ zone: z.string().regex(BUS_NAME), name: z.string().regex(BUS_NAME), version: z.string().max(100) });
 
@@ -175,6 +184,28 @@ export class NatsBus implements Bus {
     const c = new NatsConsumer(this.js, this.stream, name, handler, opts.maxBatch ?? DEFAULT_BATCH, this.log);
     this.consumers.add(c);
     return { stop: async () => (this.consumers.delete(c), c.stop()) };
+  }
+
+  async requestRecheck(zone: string, checkIds: readonly string[]): Promise<void> {
+    if (!BUS_NAME.test(zone)) throw new Error('bus: a zone name is letters, digits, _ and - (at most 64)');
+    // Core NATS, not JetStream: a request nobody hears is simply not needed any more.
+    for (let i = 0; i < checkIds.length; i += MAX_RECHECK_IDS) this.nc.publish(`${this.opts.prefix}.recheck.${zone}`, encoder.encode(JSON.stringify(checkIds.slice(i, i + MAX_RECHECK_IDS))));
+  }
+
+  async onRecheck(zone: string, handler: (checkIds: string[]) => void): Promise<{ stop(): void }> {
+    if (!BUS_NAME.test(zone)) throw new Error('bus: a zone name is letters, digits, _ and - (at most 64)');
+    const sub = this.nc.subscribe(`${this.opts.prefix}.recheck.${zone}`, {
+      callback: (err, msg) => {
+        if (err) return;
+        // Read as anything on the bus is: bounded, checked, and dropped with a note when it is not a request.
+        const ids = msg.data.length <= MAX_MESSAGE_BYTES ? recheckSchema.safeParse(safeJson(decoder.decode(msg.data))) : undefined;
+        if (!ids?.success) return this.log.warn({ subject: msg.subject }, 'bus: a re-check request that is not a list of check ids; ignored');
+        handler(ids.data);
+      },
+    });
+    // Registered on the server before this resolves: a request sent after it is heard.
+    await this.nc.flush();
+    return { stop: () => sub.unsubscribe() };
   }
 
   async heartbeat(m: Omit<Member, 'seenAt'>): Promise<void> {

@@ -65,6 +65,14 @@ export interface Bus {
    * handed over when one starts again (on a durable bus, also after the process restarted).
    */
   consumeResults(name: string, handler: ResultHandler, opts?: ConsumeOptions): Promise<ResultConsumer>;
+  /**
+   * Asks the pollers of `zone` to run these checks now (a zone saw one fail and the others are to
+   * confirm it at once, not at their next interval). Fire and forget: a poller that misses it runs
+   * the check at its usual time. At most `MAX_RECHECK_IDS` ids a request.
+   */
+  requestRecheck(zone: string, checkIds: readonly string[]): Promise<void>;
+  /** A poller hears the re-check requests of its zone until `stop()`. */
+  onRecheck(zone: string, handler: (checkIds: string[]) => void): Promise<{ stop(): void }>;
   /** A member says it is alive; it counts as alive for `memberTtlMs` after its last heartbeat. */
   heartbeat(member: Omit<Member, 'seenAt'>): Promise<void>;
   /** The members alive now, of one zone or of all, sorted by zone and name. */
@@ -108,3 +116,6 @@ export function defineBus<S extends z.ZodType>(def: BusDefinition<S>): BusDefini
 
 /** Names a bus puts into subjects, stream and bucket names: letters, digits, `_` and `-` only. */
 export const BUS_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Most check ids in one re-check request; more are sent as several. */
+export const MAX_RECHECK_IDS = 1_000;

@@ -9,6 +9,7 @@
  */
 import type { Bus, ResultConsumer, ResultEnvelope } from '../bus/index.ts';
 import type { Logger } from '../core/log.ts';
+import { NagiosState } from '../core/nagios.ts';
 import type { CheckResult } from '../core/result.ts';
 import { ZoneVotes, type ZoneVote } from './zones.ts';
 
@@ -52,7 +53,7 @@ export class BrainBus {
   private membersAt = 0;
   /** Checks currently failing from a minority of zones, with those zones (logged once each time it starts or changes). */
   private readonly partial = new Map<string, string>();
-  private counts = { received: 0, applied: 0, ignored: 0, repeated: 0 };
+  private counts = { received: 0, applied: 0, ignored: 0, repeated: 0, rechecks: 0 };
   /** The newest start time taken per check and zone (`checkId\0zone`). */
   private readonly newest = new Map<string, number>();
 
@@ -76,9 +77,20 @@ export class BrainBus {
     }
   }
 
+  /** Asks every zone of a zoned check to run it now (the engine's re-check of a zoned check). */
+  recheckEverywhere(checkId: string): boolean {
+    const check = this.deps.check(checkId);
+    if (!check) return false;
+    for (const zone of check.zones) void this.bus.requestRecheck(zone, [checkId]).catch((err) => this.deps.log.warn({ err, zone }, 'bus: could not ask for a re-check'));
+    return true;
+  }
+
   private async take(batch: ResultEnvelope[]): Promise<void> {
     await this.refreshZones();
     const now = this.deps.now();
+    // A zone that starts seeing a check fail asks the others to look at once: the quorum is then
+    // reached (or not) within a retry, not at the other zones' next interval.
+    const asks = new Map<string, Set<string>>();
     for (const env of batch) {
       this.counts.received++;
       const check = this.deps.check(env.checkId);
@@ -93,6 +105,7 @@ export class BrainBus {
         continue;
       }
       this.newest.set(key, env.result.startedAt);
+      const before = this.votes.of(env.checkId).find((v) => v.zone === env.zone);
       const vote: ZoneVote = { zone: env.zone, poller: env.poller, result: env.result, at: now };
       const d = this.votes.decide(env.checkId, vote, { zones: check.zones, quorum: check.quorum, liveZones: this.liveZones, staleMs: 3 * check.intervalMs });
       const was = this.partial.get(env.checkId);
@@ -106,6 +119,12 @@ export class BrainBus {
       }
       this.deps.onResult(env.checkId, d.result);
       this.counts.applied++;
+      if (env.result.state !== NagiosState.OK && (!before || before.result.state === NagiosState.OK))
+        for (const z of check.zones) if (z !== env.zone) (asks.get(z) ?? asks.set(z, new Set()).get(z)!).add(env.checkId);
+    }
+    for (const [zone, ids] of asks) {
+      this.counts.rechecks += ids.size;
+      void this.bus.requestRecheck(zone, [...ids]).catch((err) => this.deps.log.warn({ err, zone }, 'bus: could not ask for a re-check'));
     }
     // Acknowledged (by resolving) only once the store holds what these results wrote.
     await this.deps.flush();
@@ -116,7 +135,7 @@ export class BrainBus {
     return new Map(this.partial);
   }
 
-  figures(): { received: number; applied: number; ignored: number; repeated: number; liveZones: string[] } {
+  figures(): { received: number; applied: number; ignored: number; repeated: number; rechecks: number; liveZones: string[] } {
     return { ...this.counts, liveZones: [...this.liveZones].sort() };
   }
 

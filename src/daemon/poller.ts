@@ -58,6 +58,7 @@ export class Poller {
   private secretLookup: SecretLookup;
   private stopping: Promise<void> | undefined;
   private busAway = false;
+  private recheck: { stop(): void } | undefined;
 
   private constructor(
     private readonly file: string,
@@ -105,6 +106,10 @@ export class Poller {
       await poller.stop();
       throw e;
     }
+    // The brain asks for a check at once when another zone saw it fail: only its owner here runs it.
+    poller.recheck = await bus.onRecheck(opts.zone, (ids) => {
+      for (const id of ids) poller!.scheduler.runNow(id);
+    });
     const ttl = memberTtlOf(cfg);
     // A heartbeat three times a ttl: a missed one or two does not make the poller look dead.
     poller.timers.push(setInterval(() => void poller!.beat(), Math.max(250, Math.floor(ttl / 3))));
@@ -201,6 +206,7 @@ export class Poller {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const t of this.timers) clearInterval(t);
+      this.recheck?.stop();
       await this.scheduler.stop();
       const until = Date.now() + 5_000;
       while (this.queue.length > 0 && Date.now() < until) {

@@ -180,6 +180,28 @@ export function runBusContract(name: string, factory: () => Promise<BusHarness>)
     });
   });
 
+  test(`${name}: a re-check request reaches the pollers of its zone only, until they stop listening`, async () => {
+    await withBus(async (h, opened) => {
+      const a = await open(h, opened);
+      const b = h.durable ? await open(h, opened) : a;
+      const tokyo: string[][] = [];
+      const osaka: string[][] = [];
+      const t = await b.onRecheck('tokyo', (ids) => tokyo.push(ids));
+      await b.onRecheck('osaka', (ids) => osaka.push(ids));
+      await a.requestRecheck('tokyo', ['web1/http', 'web2/http']);
+      for (let i = 0; i < 50 && tokyo.length === 0; i++) await sleep(100);
+      assert.deepEqual(tokyo, [['web1/http', 'web2/http']]);
+      assert.deepEqual(osaka, [], 'another zone heard it');
+      t.stop();
+      await a.requestRecheck('tokyo', ['web3/http']);
+      await a.requestRecheck('osaka', ['web3/http']);
+      for (let i = 0; i < 50 && osaka.length === 0; i++) await sleep(100);
+      assert.deepEqual(osaka, [['web3/http']]);
+      assert.equal(tokyo.length, 1, 'heard after stop()');
+      await assert.rejects(a.requestRecheck('to kyo', ['x']), 'a zone name with a space is refused');
+    });
+  });
+
   test(`${name}: two brains racing for a free lease: exactly one wins`, async () => {
     await withBus(async (h, opened) => {
       const a = await open(h, opened);

@@ -15,6 +15,8 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { silentLogger } from '../../src/core/log.ts';
 import { Daemon } from '../../src/daemon.ts';
+import { buses } from '../../src/bus/index.ts';
+import { ownerOf } from '../../src/daemon/share.ts';
 import { mamoru, mamoruProcess } from '../helpers/cli.ts';
 import { apiAs, getJsonAs } from '../helpers/api.ts';
 
@@ -23,6 +25,8 @@ const prefix = `poll${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'mamoru-poller-'));
 const cfg = join(dir, 'mamoru.yaml');
 const CHECKS = 12;
+/** The zone's checks: the twelve, and one that runs every 10 minutes unless asked (slow/tcp). */
+const ZONE_CHECKS = CHECKS + 1;
 let server: net.Server;
 let brain: Daemon;
 const pollers: ReturnType<typeof mamoruProcess>[] = [];
@@ -67,6 +71,7 @@ targets:
   - { name: zoned, address: 127.0.0.1, zones: [z1], checks: [${checks}] }
   - { name: here, address: 127.0.0.1, checks: [{ type: tcp, port: ${port} }] }
   - { name: far, address: 127.0.0.1, zones: [z9], checks: [{ type: tcp, port: ${port} }] }
+  - { name: slow, address: 127.0.0.1, zones: [z1], checks: [{ type: tcp, port: ${port}, interval: 10m }] }
 `,
   );
   brain = await Daemon.start({ configFile: cfg, log: silentLogger, webPort: 0 });
@@ -89,14 +94,11 @@ test('two pollers share the zone: every zoned check is run by one of them and it
   await a.waitFor(/poller pa in zone z1/);
   await b.waitFor(/poller pb in zone z1/);
   // Both see each other, and the zone's checks are split between them with nothing left out.
-  await until('the two pollers to split the zone', () => share(a)! + share(b)! === CHECKS && share(a)! > 0 && share(b)! > 0);
+  await until('the two pollers to split the zone', () => share(a)! + share(b)! === ZONE_CHECKS && share(a)! > 0 && share(b)! > 0);
   // Right after the split a check's latest result may still be from the poller that ran it
   // before; within an interval each is heard from its owner only.
-  await until('the brain to hear each zoned check from the poller that runs it', () => {
-    const m = [...lastPoller().values()];
-    const fromA = m.filter((p) => p === 'pa').length;
-    return m.every((p) => p !== undefined) && fromA === share(a) && m.length - fromA === share(b);
-  });
+  await until('the brain to hear each zoned check from the poller that runs it', () => [...lastPoller()].every(([id, p]) => p === ownerOf(id, ['pa', 'pb'])));
+  assert.equal(new Set(lastPoller().values()).size, 2, 'one poller ran every check');
   const status = brain.status();
   const zoned = status.checks.filter((c) => c.target === 'zoned');
   assert.equal(zoned.length, CHECKS);
@@ -115,7 +117,7 @@ test('GET /api/v1/cluster: the leading brain, the live pollers of each zone, and
   assert.equal(view.bus, 'nats');
   assert.equal(view.brain.leader, view.brain.this_brain, 'this brain leads');
   assert.ok(view.brain.epoch > 0);
-  assert.deepEqual(view.zones.map((z) => [z.zone, z.targets, z.pollers.map((p) => p.name).sort()]), [['z1', 1, ['pa', 'pb']], ['z9', 1, []]]);
+  assert.deepEqual(view.zones.map((z) => [z.zone, z.targets, z.pollers.map((p) => p.name).sort()]), [['z1', 2, ['pa', 'pb']], ['z9', 1, []]]);
   assert.equal(view.zones[0]!.warning, null);
   assert.match(view.zones[1]!.warning!, /^no live poller in zone z9: its checks are not run from there/);
   assert.deepEqual(view.warnings, [view.zones[1]!.warning]);
@@ -128,14 +130,30 @@ test('a poller killed: the other takes its checks within a few heartbeats; back,
   const shareOfA = share(a)!;
   a.child.kill('SIGKILL');
   await a.exited;
-  await until('pb to take every check', () => share(b) === CHECKS, 15_000);
+  await until('pb to take every check', () => share(b) === ZONE_CHECKS, 15_000);
   // The brain then hears every zoned check from pb.
   const since = Date.now();
   await until('results of every check from pb', () => [...lastPoller().values()].every((p) => p === 'pb'), 15_000);
   assert.ok(Date.now() - since < 15_000);
   const a2 = startPoller('pa');
   await a2.waitFor(/poller pa in zone z1/);
-  await until('pa to take its share back', () => share(a2) === shareOfA && share(b) === CHECKS - shareOfA, 15_000);
+  await until('pa to take its share back', () => share(a2) === shareOfA && share(b) === ZONE_CHECKS - shareOfA, 15_000);
+});
+
+test('a re-check asked of the zone (as the brain asks when another zone sees a failure) is run at once by the poller that owns the check', async () => {
+  const asker = await buses.nats.create(buses.nats.schema.parse({ url: URL, prefix }), { log: silentLogger });
+  try {
+    const newest = () => brain.brainBus!.votes.of('slow/tcp')[0]?.result.startedAt ?? 0;
+    for (let i = 0; i < 2; i++) {
+      const before = newest();
+      const asked = Date.now();
+      await asker.requestRecheck('z1', ['slow/tcp']);
+      // Its interval is 10 minutes: two results a few seconds apart come only from the requests.
+      await until(`the result of re-check ${i + 1}`, () => newest() > Math.max(before, asked - 1), 10_000);
+    }
+  } finally {
+    await asker.close();
+  }
 });
 
 test('a poller refuses a config without a bus, saying what to set', async () => {

@@ -9,6 +9,9 @@ import type { CheckResult } from '../../src/core/result.ts';
 import { ownedBy, ownerOf } from '../../src/daemon/share.ts';
 import { majority, ZoneVotes } from '../../src/daemon/zones.ts';
 import { parseConfig } from '../../src/config/load.ts';
+import { buses } from '../../src/bus/index.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { BrainBus } from '../../src/daemon/brain-bus.ts';
 
 const ids = Array.from({ length: 3000 }, (_, i) => ({ id: `web${i % 300}/check${i}` }));
 
@@ -118,4 +121,35 @@ test("config: the bus's and the store's password secrets must be defined", () =>
   assert.match(problems('bus: { type: nats, password_secret: natz }\n'), /bus\.password_secret: unknown secret "natz"/);
   assert.match(problems('store: { type: postgres, url: "postgres://m@127.0.0.1/m", password_secret: pg }\n'), /store\.password_secret: unknown secret "pg"/);
   assert.equal(problems('secrets: { natz: { env: NATS_PW } }\nbus: { type: nats, password_secret: natz }\n'), 'accepted');
+});
+
+test('the brain asks the other zones to re-check at once when a zone starts seeing a check fail, once per start', async () => {
+  const bus = await buses.local.create(buses.local.schema.parse({}), { log: silentLogger });
+  const asked: Record<string, string[][]> = { tokyo: [], osaka: [], sapporo: [] };
+  for (const zone of Object.keys(asked)) await bus.onRecheck(zone, (ids) => asked[zone]!.push(ids));
+  const taken: CheckResult[] = [];
+  const brain = new BrainBus(bus, { check: (id) => (id === 'web/http' ? { zones: ['tokyo', 'osaka', 'sapporo'], intervalMs: 60_000 } : undefined), onResult: (_id, res) => taken.push(res), flush: async () => {}, log: silentLogger, now: () => Date.now() });
+  await brain.start();
+  let at = 1_000;
+  const send = (zone: string, state: NagiosState) => bus.publishResults([{ id: `web/http@${++at}@${zone}`, checkId: 'web/http', zone, poller: `${zone}-1`, result: r(state, state === NagiosState.OK ? 'HTTP OK' : 'Connection refused', at) }]);
+  const settle = () => new Promise((res) => setTimeout(res, 100));
+  try {
+    await send('tokyo', NagiosState.OK);
+    await settle();
+    assert.deepEqual(asked, { tokyo: [], osaka: [], sapporo: [] }, 'asked while everything was OK');
+    await send('tokyo', NagiosState.CRITICAL);
+    await settle();
+    assert.deepEqual(asked, { tokyo: [], osaka: [['web/http']], sapporo: [['web/http']] });
+    await send('tokyo', NagiosState.CRITICAL);
+    await settle();
+    assert.equal(asked.osaka!.length, 1, 'asked again for a failure that had already been asked about');
+    assert.equal(taken.at(-1)!.state, NagiosState.CRITICAL, 'one zone of one that voted is the quorum');
+    assert.equal(brain.recheckEverywhere('web/http'), true);
+    assert.equal(brain.recheckEverywhere('not/zoned'), false);
+    await settle();
+    assert.deepEqual([asked.tokyo!.length, asked.osaka!.length, asked.sapporo!.length], [1, 2, 2]);
+  } finally {
+    await brain.stop();
+    await bus.close();
+  }
 });
