@@ -15,6 +15,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { mamoruProcess } from '../helpers/cli.ts';
+import { until } from '../helpers/wait.ts';
 
 const URL = 'nats://127.0.0.1:4222';
 const prefix = `fail${process.pid}`;
@@ -41,16 +42,6 @@ function stored(): number[] {
     throw e;
   } finally {
     d.close();
-  }
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

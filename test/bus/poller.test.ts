@@ -18,6 +18,7 @@ import { Daemon } from '../../src/daemon.ts';
 import { buses } from '../../src/bus/index.ts';
 import { ownerOf } from '../../src/daemon/share.ts';
 import { mamoru, mamoruProcess } from '../helpers/cli.ts';
+import { until } from '../helpers/wait.ts';
 import { apiAs, getJsonAs } from '../helpers/api.ts';
 
 const URL = 'nats://127.0.0.1:4222';
@@ -41,16 +42,6 @@ function startPoller(name: string) {
 function share(p: ReturnType<typeof mamoruProcess>): number | undefined {
   const all = [...p.output().matchAll(/(\d+) of (\d+) checks run here/g)];
   return all.length ? Number(all.at(-1)![1]) : undefined;
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The poller whose result the brain took last, per zoned check. */
