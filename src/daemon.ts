@@ -17,7 +17,7 @@ import { createGuard, guardFigures, reloadGuard, type GuardWiring } from './daem
 import type { Guard } from './guard/guard.ts';
 import { configCache } from './config/cache.ts';
 import { loadConfigFile, type LoadedConfig } from './config/load.ts';
-import { planChecks, type PlannedCheck } from './config/checks.ts';
+import { planChecks, schedulerSettings, type PlannedCheck } from './config/checks.ts';
 import type { Config } from './config/schema.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { initialState, nextState, type CheckState } from './state/check-state.ts';
@@ -135,9 +135,7 @@ export class Daemon {
     let daemon: Daemon | undefined;
     const scheduler = new Scheduler({
       clock,
-      concurrency: cfg.scheduler.concurrency,
-      perHostConcurrency: cfg.scheduler.per_host_concurrency,
-      jitter: cfg.scheduler.jitter,
+      ...schedulerSettings(cfg.scheduler),
       log: log.child({ room: 'scheduler' }),
       secret: (name) => daemon!.secret(name),
       onResult: (check, result) => daemon?.onResult(check.id, result),

@@ -107,3 +107,8 @@ export function planChecks(config: Config): PlannedCheck[] {
   }
   return out;
 }
+
+/** The scheduler's settings from the config's `scheduler:` block (the brain's and a poller's scheduler alike). */
+export function schedulerSettings(s: Config['scheduler']): { concurrency: number; perHostConcurrency: number; jitter: number } {
+  return { concurrency: s.concurrency, perHostConcurrency: s.per_host_concurrency, jitter: s.jitter };
+}

@@ -16,7 +16,7 @@ import { UsageError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import type { CheckResult } from '../core/result.ts';
 import { secretsFrom, type SecretLookup } from '../core/secrets.ts';
-import { AGENT_CHECK, planChecks, type PlannedCheck } from '../config/checks.ts';
+import { AGENT_CHECK, planChecks, schedulerSettings, type PlannedCheck } from '../config/checks.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
@@ -89,9 +89,7 @@ export class Poller {
     const bus = await def.create(cfg.bus as never, { log, clock, secret });
     const scheduler = new Scheduler({
       clock,
-      concurrency: cfg.scheduler.concurrency,
-      perHostConcurrency: cfg.scheduler.per_host_concurrency,
-      jitter: cfg.scheduler.jitter,
+      ...schedulerSettings(cfg.scheduler),
       log: log.child({ room: 'scheduler' }),
       secret,
       onResult: (check, result) => poller?.enqueue(check.id, result),

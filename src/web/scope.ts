@@ -5,10 +5,8 @@
  */
 import type { Context } from 'hono';
 import { inScope, type Principal } from '../auth/types.ts';
-import { stateName } from '../core/nagios.ts';
 import type { WebEnv } from './access.ts';
 import type { WebDeps } from './deps.ts';
-import type { StatusView } from './types.ts';
 
 type C = Context<WebEnv>;
 
@@ -25,20 +23,6 @@ export function targetFilter(c: C, deps: WebDeps): (target: string) => boolean {
   if (scope === null) return () => true;
   const tags = new Map(deps.targets().map((t) => [t.name, t.tags]));
   return (name) => inScope(scope, { name, tags: tags.get(name) ?? [] });
-}
-
-/** The status as the principal may see it: counts recomputed over the visible checks. */
-export function scopedStatus(c: C, deps: WebDeps): StatusView {
-  const s = deps.status();
-  if (who(c).scope === null) return s;
-  const see = targetFilter(c, deps);
-  const checks = s.checks.filter((x) => see(x.target));
-  const summary = { OK: 0, WARNING: 0, CRITICAL: 0, UNKNOWN: 0, pending: 0 };
-  for (const x of checks) {
-    if (x.last_check === null) summary.pending++;
-    else summary[stateName(x.state as 0 | 1 | 2 | 3)]++;
-  }
-  return { ...s, summary, checks, incidents: s.incidents.filter((i) => see(i.target)) };
 }
 
 /** Records a write in the audit trail with who did it and from where. */

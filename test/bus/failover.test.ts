@@ -12,8 +12,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { deleteBusPrefix } from './nats-prefix.ts';
 import { mamoruProcess } from '../helpers/cli.ts';
 import { until } from '../helpers/wait.ts';
 
@@ -65,10 +64,7 @@ after(async () => {
   for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   await Promise.all(procs.map((p) => p.exited));
   server?.close();
-  const nc = await connect({ servers: URL });
-  const jsm = await jetstreamManager(nc);
-  for (const s of [`${prefix}_results`, `KV_${prefix}_members`, `KV_${prefix}_leases`]) await jsm.streams.delete(s).catch(() => false);
-  await nc.close();
+  await deleteBusPrefix(URL, prefix);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -11,8 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { deleteBusPrefix } from './nats-prefix.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { Daemon } from '../../src/daemon.ts';
 import { buses } from '../../src/bus/index.ts';
@@ -72,10 +71,7 @@ after(async () => {
   for (const p of pollers) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   await brain?.stop();
   server?.close();
-  const nc = await connect({ servers: URL });
-  const jsm = await jetstreamManager(nc);
-  for (const s of [`${prefix}_results`, `KV_${prefix}_members`, `KV_${prefix}_leases`]) await jsm.streams.delete(s).catch(() => false);
-  await nc.close();
+  await deleteBusPrefix(URL, prefix);
   rmSync(dir, { recursive: true, force: true });
 });
 
