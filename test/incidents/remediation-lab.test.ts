@@ -76,7 +76,8 @@ contacts:
     const merged = /^【復旧】web1: /.test(headers.subject!);
     assert.match(headers.subject!, merged ? /^【復旧】web1: .*停止していましたが、復旧しました/ : /^【障害】web1: /);
     // Wholly in Japanese (issue 13): the runbook's verdict and the start's outcome, in their tense.
-    assert.match(body, /■ 調査の結果\n- web1 の Apache が停止しています（プロセスがなく、ポート \d+ で待ち受けていません）。/, body);
+    // A message that already tells the recovery says when the findings were made.
+    assert.match(body, merged ? /■ 調査の結果（障害発生時点）\n- web1 の Apache が停止しています（プロセスがなく、ポート \d+ で待ち受けていません）。/ : /■ 調査の結果\n- web1 の Apache が停止しています（プロセスがなく、ポート \d+ で待ち受けていません）。/, body);
     assert.match(body, /■ 実施した対応\n- web1 の \S+ を起動しました。稼働と応答を確認済みです。/, 'started and verified before the mail went out');
     assert.doesNotMatch(body, /■ (?:実施中の対応|対応できなかった内容|担当者による対応が必要です)/, body);
     assert.deepEqual(englishLines(headers.subject!, body), [], body);
